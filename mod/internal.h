@@ -1,0 +1,21 @@
+/* SPDX-License-Identifier: GPL-2.0 */
+/*
+ * Declarations shared between the module's own files; nothing here is
+ * visible to other modules (that is mod/magpie.h).
+ */
+#ifndef _MAGPIE_INTERNAL_H
+#define _MAGPIE_INTERNAL_H
+
+#include <linux/proc_fs.h>
+
+#define MAGPIE_PROC_DIR		"magpie"
+
+/* proc.c: the /proc/magpie directory that every subsystem adds to. */
+int magpie_proc_init(void);
+void magpie_proc_exit(void);
+struct proc_dir_entry *magpie_proc_dir(void);
+
+/* sizeclass_proc.c */
+int magpie_sizeclass_proc_init(struct proc_dir_entry *dir);
+
+#endif /* _MAGPIE_INTERNAL_H */

@@ -1,0 +1,21 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * magpie_test.ko: registers magpie's KUnit suites. The cases themselves are
+ * shared with the host unit tests (mt.h); this file only names the suites.
+ */
+#include <kunit/test.h>
+#include <linux/module.h>
+
+#include "compat.h"
+#include "sizeclass_cases.h"
+
+static struct kunit_suite magpie_sizeclass_suite = {
+	.name = "magpie_sizeclass",
+	.test_cases = magpie_sizeclass_cases,
+};
+
+kunit_test_suites(&magpie_sizeclass_suite);
+
+MAGPIE_IMPORT_KUNIT_NS();
+MODULE_DESCRIPTION("KUnit tests for magpie");
+MODULE_LICENSE("GPL");

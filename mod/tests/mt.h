@@ -1,0 +1,36 @@
+/* SPDX-License-Identifier: GPL-2.0 */
+/*
+ * magpie test cases are written once and run on both hosts: under KUnit in
+ * the kernel (magpie_test.ko) and natively under ASan/UBSan/TSan as host
+ * unit tests (tools/testing/engine). This header maps the few assertion
+ * macros the shared cases use onto each host.
+ *
+ * A case is   MT_CASE(name) { ... MT_EXPECT_EQ(a, b); ... }
+ * A suite is  MT_CASES_BEGIN(array) MT_CASE_ENTRY(name) ... MT_CASES_END;
+ * Inside a case the context is called `test` on both hosts.
+ */
+#ifndef _MAGPIE_TESTS_MT_H
+#define _MAGPIE_TESTS_MT_H
+
+#ifdef __KERNEL__
+
+#include <kunit/test.h>
+
+#define MT_CASE(fn)			static void fn(struct kunit *test)
+#define MT_CASES_BEGIN(arr)		static struct kunit_case arr[] = {
+#define MT_CASE_ENTRY(fn)		KUNIT_CASE(fn),
+#define MT_CASES_END			{} }
+
+#define MT_EXPECT_TRUE(c)		KUNIT_EXPECT_TRUE(test, c)
+#define MT_EXPECT_EQ(a, b)		KUNIT_EXPECT_EQ(test, a, b)
+#define MT_EXPECT_LE(a, b)		KUNIT_EXPECT_LE(test, a, b)
+#define MT_EXPECT_LT(a, b)		KUNIT_EXPECT_LT(test, a, b)
+#define MT_EXPECT_EQ_MSG(a, b, ...)	KUNIT_EXPECT_EQ_MSG(test, a, b, __VA_ARGS__)
+
+#else
+
+#include "../../tools/testing/engine/mt_host.h"
+
+#endif
+
+#endif /* _MAGPIE_TESTS_MT_H */

@@ -1,0 +1,76 @@
+/* SPDX-License-Identifier: GPL-2.0 */
+/*
+ * Host side of mod/tests/mt.h: the same assertion macros as under KUnit,
+ * reporting as TAP (one "ok"/"not ok" line per case, diagnostics as '#'
+ * lines) so the harness counts host cases like KUnit and kselftest ones.
+ */
+#ifndef _MAGPIE_MT_HOST_H
+#define _MAGPIE_MT_HOST_H
+
+#include <stdarg.h>
+#include <stdio.h>
+
+struct mt_test {
+	const char *name;
+	int failed;
+};
+
+struct mt_case {
+	const char *name;
+	void (*run)(struct mt_test *test);
+};
+
+#define MT_CASE(fn)			static void fn(struct mt_test *test)
+#define MT_CASES_BEGIN(arr)		static const struct mt_case arr[] = {
+#define MT_CASE_ENTRY(fn)		{ #fn, fn },
+#define MT_CASES_END			{ NULL, NULL } }
+
+static inline void mt_fail(struct mt_test *test, const char *file, int line,
+			   const char *what, long long a, long long b,
+			   const char *fmt, ...)
+{
+	va_list ap;
+
+	test->failed = 1;
+	printf("    # %s:%d: expected %s (%lld vs %lld)", file, line, what, a, b);
+	if (fmt) {
+		printf(": ");
+		va_start(ap, fmt);
+		vprintf(fmt, ap);
+		va_end(ap);
+	}
+	printf("\n");
+}
+
+#define MT_CMP(a, op, b, ...)						\
+	do {								\
+		long long _a = (long long)(a), _b = (long long)(b);	\
+		if (!(_a op _b))					\
+			mt_fail(test, __FILE__, __LINE__,		\
+				#a " " #op " " #b, _a, _b, __VA_ARGS__);\
+	} while (0)
+
+#define MT_EXPECT_TRUE(c)		MT_CMP(!!(c), ==, 1, NULL)
+#define MT_EXPECT_EQ(a, b)		MT_CMP(a, ==, b, NULL)
+#define MT_EXPECT_LE(a, b)		MT_CMP(a, <=, b, NULL)
+#define MT_EXPECT_LT(a, b)		MT_CMP(a, <, b, NULL)
+#define MT_EXPECT_EQ_MSG(a, b, ...)	MT_CMP(a, ==, b, __VA_ARGS__)
+
+/* Runs every case of a suite, printing TAP; returns the number failed. */
+static inline int mt_run_suite(const char *suite, const struct mt_case *cases,
+			       int *number)
+{
+	int failed = 0;
+
+	for (; cases->name; cases++) {
+		struct mt_test t = { .name = cases->name };
+
+		cases->run(&t);
+		printf("%s %d %s.%s\n", t.failed ? "not ok" : "ok", ++*number,
+		       suite, cases->name);
+		failed += t.failed;
+	}
+	return failed;
+}
+
+#endif /* _MAGPIE_MT_HOST_H */

@@ -1,0 +1,118 @@
+#!/bin/busybox sh
+# SPDX-License-Identifier: GPL-2.0
+# /init of magpie's test guest (busybox). Runs the plan the harness put in
+# /magpie/plan and writes results to the second serial port (ttyS1), apart
+# from the kernel console (ttyS0) so kernel messages never split a TAP line.
+# Every section of results is framed:
+#   MAGPIE-SUITE-BEGIN <name> <tap|ktap>  ...  MAGPIE-SUITE-END <name> rc=<n>
+# and the run ends with MAGPIE-GUEST-END; a guest that crashes never prints
+# it, which the report counts as a failure.
+/bin/busybox --install -s /bin
+export PATH=/bin:/sbin
+mount -t proc proc /proc
+mount -t sysfs sys /sys
+mount -t devtmpfs dev /dev 2>/dev/null
+mount -t debugfs debugfs /sys/kernel/debug
+mount -t tmpfs tmp /tmp
+
+. /magpie/plan
+exec 3>/dev/ttyS1
+out() { echo "$*" >&3; }
+console() { echo "magpie-guest: $*" >/dev/console; }
+
+# A TAP stream of the steps this script itself checks.
+step_n=0
+step_rc=0
+step() { # step NAME COMMAND...: one TAP line for one command
+	name=$1
+	shift
+	step_n=$((step_n + 1))
+	if "$@" >/tmp/step.out 2>&1; then
+		out "ok $step_n $name"
+	else
+		out "not ok $step_n $name"
+		sed 's/^/# /' /tmp/step.out >&3
+		step_rc=1
+	fi
+}
+
+run_kselftests() {
+	for t in /magpie/selftests/*; do
+		[ -x "$t" ] || continue
+		n=$(basename "$t")
+		out "MAGPIE-SUITE-BEGIN kselftest.$n tap"
+		console "kselftest $n"
+		"$t" >&3 2>&1
+		out "MAGPIE-SUITE-END kselftest.$n rc=$?"
+	done
+}
+
+run_kunit() {
+	# Suites run while the test module loads; their KTAP stays in debugfs.
+	out "MAGPIE-SUITE-BEGIN guest.kunit_load tap"
+	step_n=0
+	step "insmod magpie_test.ko" insmod /magpie/magpie_test.ko
+	out "MAGPIE-SUITE-END guest.kunit_load rc=0"
+	for d in /sys/kernel/debug/kunit/magpie_*; do
+		[ -f "$d/results" ] || continue
+		n=$(basename "$d")
+		out "MAGPIE-SUITE-BEGIN kunit.$n ktap"
+		cat "$d/results" >&3
+		out "MAGPIE-SUITE-END kunit.$n rc=0"
+	done
+	rmmod magpie_test
+}
+
+no_proc_dir() { [ ! -e /proc/magpie ]; }
+kmemleak_clean() {
+	# kmemleak reports objects only once they are old enough (5 s).
+	sleep 6
+	echo scan >/sys/kernel/debug/kmemleak
+	echo scan >/sys/kernel/debug/kmemleak
+	cat /sys/kernel/debug/kmemleak >/tmp/leaks
+	cat /tmp/leaks >/dev/console
+	[ ! -s /tmp/leaks ]
+}
+
+out "MAGPIE-GUEST-BEGIN kernel=$(uname -r) mode=$MAGPIE_MODE"
+console "mode $MAGPIE_MODE on $(uname -r), $(nproc) CPUs"
+[ -e /sys/kernel/debug/kmemleak ] && echo clear >/sys/kernel/debug/kmemleak
+
+case "$MAGPIE_MODE" in
+check)
+	out "MAGPIE-SUITE-BEGIN guest.module tap"
+	step "insmod magpie.ko" insmod /magpie/magpie.ko
+	step "/proc/magpie/sizeclasses present" test -r /proc/magpie/sizeclasses
+	out "MAGPIE-SUITE-END guest.module rc=0"
+	run_kselftests
+	[ "$MAGPIE_KUNIT" = 1 ] && run_kunit
+	out "MAGPIE-SUITE-BEGIN guest.unload tap"
+	step_n=0
+	step "rmmod magpie" rmmod magpie
+	step "/proc/magpie gone after rmmod" no_proc_dir
+	step "insmod again after rmmod" insmod /magpie/magpie.ko
+	step "rmmod again" rmmod magpie
+	[ -e /sys/kernel/debug/kmemleak ] && step "kmemleak finds no leak" kmemleak_clean
+	out "MAGPIE-SUITE-END guest.unload rc=0"
+	;;
+run)
+	out "MAGPIE-SUITE-BEGIN demo text"
+	{
+		echo "== insmod magpie.ko"
+		insmod /magpie/magpie.ko && echo "loaded; /proc/magpie has: $(ls /proc/magpie)"
+		echo
+		echo "== cat /proc/magpie/sizeclasses"
+		cat /proc/magpie/sizeclasses
+		echo
+		echo "== rmmod magpie"
+		rmmod magpie && echo "unloaded cleanly; /proc/magpie $( [ -e /proc/magpie ] && echo still there || echo is gone)"
+	} >&3 2>&1
+	out "MAGPIE-SUITE-END demo rc=$?"
+	;;
+esac
+
+out "MAGPIE-GUEST-END"
+console "done"
+# Leave through a reboot: QEMU runs with -no-reboot, so this ends it.
+sync
+reboot -f
