@@ -12,11 +12,10 @@
  * EXPORT_SYMBOL_IF_KUNIT() (6.2+) exports internals to test modules only
  * when KUnit is built; 6.1 has neither the macro nor KUnit in Debian's build.
  */
-#if __has_include(<kunit/visibility.h>)
+#if LINUX_VERSION_CODE >= KERNEL_VERSION(6, 2, 0)
 #include <kunit/visibility.h>
 #else
 #define EXPORT_SYMBOL_IF_KUNIT(symbol)
-#define VISIBLE_IF_KUNIT static
 #endif
 
 /*

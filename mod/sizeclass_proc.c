@@ -17,10 +17,6 @@
 static_assert(PAGE_SIZE == MAGPIE_SIZECLASS_PAGE_SIZE,
 	      "magpie's size classes assume 4 KiB pages");
 
-EXPORT_SYMBOL_IF_KUNIT(magpie_sizeclasses);
-EXPORT_SYMBOL_IF_KUNIT(magpie_size_to_class8);
-EXPORT_SYMBOL_IF_KUNIT(magpie_size_to_class128);
-
 unsigned int magpie_size_class(size_t size)
 {
 	return magpie_size_to_class(size);

@@ -6,7 +6,9 @@
  * includes nothing but this file and its own headers.
  *
  * What a host provides: fixed-width types (u8..u64), size_t, bool,
- * likely()/unlikely(), and MAGPIE_STATIC_ASSERT().
+ * likely()/unlikely(), MAGPIE_STATIC_ASSERT(), and MAGPIE_ENGINE_EXPORT(),
+ * which in the kernel makes an engine symbol visible to magpie's KUnit
+ * module (and to nothing else) and elsewhere does nothing.
  */
 #ifndef _MAGPIE_ENGINE_PLATFORM_H
 #define _MAGPIE_ENGINE_PLATFORM_H
@@ -16,26 +18,32 @@
 #include <linux/types.h>
 #include <linux/compiler.h>
 #include <linux/build_bug.h>
+#include <linux/export.h>
+
+#include "../compat.h"
 
 #define MAGPIE_STATIC_ASSERT(expr, msg)	static_assert(expr, msg)
+#define MAGPIE_ENGINE_EXPORT(sym)	EXPORT_SYMBOL_IF_KUNIT(sym)
 
 #else /* userspace: userlib and host unit tests */
 
+#include <assert.h>
 #include <stdbool.h>
 #include <stddef.h>
-#include <stdint.h>
+#include <linux/types.h>
 
-typedef uint8_t u8;
-typedef uint16_t u16;
-typedef uint32_t u32;
-typedef uint64_t u64;
+typedef __u8 u8;
+typedef __u16 u16;
+typedef __u32 u32;
+typedef __u64 u64;
 
 #ifndef likely
 #define likely(x)	__builtin_expect(!!(x), 1)
 #define unlikely(x)	__builtin_expect(!!(x), 0)
 #endif
 
-#define MAGPIE_STATIC_ASSERT(expr, msg)	_Static_assert(expr, msg)
+#define MAGPIE_STATIC_ASSERT(expr, msg)	static_assert(expr, msg)
+#define MAGPIE_ENGINE_EXPORT(sym)	MAGPIE_STATIC_ASSERT(1, #sym)
 
 #endif /* __KERNEL__ */
 

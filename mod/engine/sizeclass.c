@@ -19,4 +19,6 @@ const struct magpie_sizeclass magpie_sizeclasses[MAGPIE_NR_SIZECLASSES] = {
 	MAGPIE_SIZECLASSES(MAGPIE_SIZECLASS_ROW)
 };
 
+MAGPIE_ENGINE_EXPORT(magpie_sizeclasses);
+
 #include "sizeclass_lookup.h"

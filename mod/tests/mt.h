@@ -6,7 +6,7 @@
  * macros the shared cases use onto each host.
  *
  * A case is   MT_CASE(name) { ... MT_EXPECT_EQ(a, b); ... }
- * A suite is  MT_CASES_BEGIN(array) MT_CASE_ENTRY(name) ... MT_CASES_END;
+ * A suite is  MT_CASE_LIST(array) = { MT_CASE_ENTRY(name), ..., {} };
  * Inside a case the context is called `test` on both hosts.
  */
 #ifndef _MAGPIE_TESTS_MT_H
@@ -17,9 +17,8 @@
 #include <kunit/test.h>
 
 #define MT_CASE(fn)			static void fn(struct kunit *test)
-#define MT_CASES_BEGIN(arr)		static struct kunit_case arr[] = {
-#define MT_CASE_ENTRY(fn)		KUNIT_CASE(fn),
-#define MT_CASES_END			{} }
+#define MT_CASE_LIST(arr)		static struct kunit_case arr[]
+#define MT_CASE_ENTRY(fn)		KUNIT_CASE(fn)
 
 #define MT_EXPECT_TRUE(c)		KUNIT_EXPECT_TRUE(test, c)
 #define MT_EXPECT_EQ(a, b)		KUNIT_EXPECT_EQ(test, a, b)

@@ -147,13 +147,14 @@ MT_CASE(sizeclass_lookup_arrays)
 	MT_EXPECT_EQ(magpie_size_to_class128[0], magpie_size_to_class8[n8 - 1]);
 }
 
-MT_CASES_BEGIN(magpie_sizeclass_cases)
-	MT_CASE_ENTRY(sizeclass_lookup_smallest_fit)
-	MT_CASE_ENTRY(sizeclass_lookup_edges)
-	MT_CASE_ENTRY(sizeclass_table_ordered)
-	MT_CASE_ENTRY(sizeclass_span_geometry)
-	MT_CASE_ENTRY(sizeclass_tail_waste_bound)
-	MT_CASE_ENTRY(sizeclass_internal_waste_bound)
-	MT_CASE_ENTRY(sizeclass_powers_of_two)
-	MT_CASE_ENTRY(sizeclass_lookup_arrays)
-MT_CASES_END;
+MT_CASE_LIST(magpie_sizeclass_cases) = {
+	MT_CASE_ENTRY(sizeclass_lookup_smallest_fit),
+	MT_CASE_ENTRY(sizeclass_lookup_edges),
+	MT_CASE_ENTRY(sizeclass_table_ordered),
+	MT_CASE_ENTRY(sizeclass_span_geometry),
+	MT_CASE_ENTRY(sizeclass_tail_waste_bound),
+	MT_CASE_ENTRY(sizeclass_internal_waste_bound),
+	MT_CASE_ENTRY(sizeclass_powers_of_two),
+	MT_CASE_ENTRY(sizeclass_lookup_arrays),
+	{}
+};

@@ -25,7 +25,7 @@ struct row {
 
 #define ROW(c, sz, p, o, t, w, tw) { c, sz, p, o, t, w, tw },
 static const struct row uapi_rows[] = { MAGPIE_SIZECLASSES(ROW) };
-#define NROWS (sizeof(uapi_rows) / sizeof(uapi_rows[0]))
+#define NROWS ARRAY_SIZE(uapi_rows)
 
 /* Reads the whole file with reads of @chunk bytes; returns a malloc'd string. */
 static char *slurp(const char *path, size_t chunk)
@@ -66,11 +66,13 @@ TEST(header_matches_uapi)
 	char *text = slurp(SIZECLASSES, 4096);
 	unsigned int table, page, classes;
 	char major[8];
+	int fields;
 
 	ASSERT_NE(NULL, text);
-	ASSERT_EQ(4, sscanf(text,
-			    "magpie sizeclasses - version: %7s table: %u page_size: %u classes: %u",
-			    major, &table, &page, &classes));
+	fields = sscanf(text,
+			"magpie sizeclasses - version: %7s table: %u page_size: %u classes: %u",
+			major, &table, &page, &classes);
+	ASSERT_EQ(4, fields);
 	EXPECT_STREQ("1.0", major);
 	EXPECT_EQ(MAGPIE_SIZECLASS_VERSION + 0u, table);
 	EXPECT_EQ(MAGPIE_SIZECLASS_PAGE_SIZE + 0u, page);
@@ -89,12 +91,13 @@ TEST(rows_match_uapi)
 	for (line = strtok_r(text, "\n", &save); line; line = strtok_r(NULL, "\n", &save)) {
 		unsigned int w_int, w_frac, t_int, t_frac;
 		struct row r;
+		int fields;
 
 		if (!strncmp(line, "magpie ", 7) || line[0] == '#')
 			continue;
-		ASSERT_EQ(9, sscanf(line, "%u %u %u %u %u %u.%u %u.%u", &r.class, &r.size,
-				    &r.pages, &r.objs, &r.tail, &w_int, &w_frac,
-				    &t_int, &t_frac)) TH_LOG("unparsable row '%s'", line);
+		fields = sscanf(line, "%u %u %u %u %u %u.%u %u.%u", &r.class, &r.size,
+				&r.pages, &r.objs, &r.tail, &w_int, &w_frac, &t_int, &t_frac);
+		ASSERT_EQ(9, fields) TH_LOG("unparsable row '%s'", line);
 		ASSERT_LT(seen, NROWS);
 		EXPECT_EQ(uapi_rows[seen].class, r.class);
 		EXPECT_EQ(uapi_rows[seen].size, r.size);

@@ -21,9 +21,8 @@ struct mt_case {
 };
 
 #define MT_CASE(fn)			static void fn(struct mt_test *test)
-#define MT_CASES_BEGIN(arr)		static const struct mt_case arr[] = {
-#define MT_CASE_ENTRY(fn)		{ #fn, fn },
-#define MT_CASES_END			{ NULL, NULL } }
+#define MT_CASE_LIST(arr)		static const struct mt_case arr[]
+#define MT_CASE_ENTRY(fn)		{ #fn, fn }
 
 static inline void mt_fail(struct mt_test *test, const char *file, int line,
 			   const char *what, long long a, long long b,

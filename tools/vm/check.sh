@@ -1,0 +1,96 @@
+#!/usr/bin/env bash
+# SPDX-License-Identifier: GPL-2.0
+# `make check`: every test magpie has, then one report ending in the line
+# `N passed, N failed`. Each step records its outcome as TAP under
+# build/results/ and the run goes on after a failure, so the report always
+# says everything that broke. Steps:
+#   setup     dependencies; generated headers up to date
+#   host      engine unit tests natively under ASan+UBSan; report.py's tests
+#   kernels   stock (Debian 6.1), debug and perf (linux-source-7.x) prepared
+#   build     magpie.ko warning-free with W=1 on each; sparse (C=2) on each;
+#             checkpatch --strict; static kselftest binaries
+#   guests    stock and debug booted under QEMU: kselftests, KUnit (debug),
+#             load/unload, kmemleak (debug), and a scan for kernel splats
+# MAGPIE_KERNELS / MAGPIE_GUESTS narrow the kernels built and booted.
+set -uo pipefail
+. "$(dirname "$0")/common.sh"
+cd "$MAGPIE_TOP" || exit 1
+
+R=$MAGPIE_BUILD/results
+rm -rf "$R"
+mkdir -p "$R/logs"
+kernels=${MAGPIE_KERNELS:-stock debug perf}
+guests=${MAGPIE_GUESTS:-stock debug}
+report_args=()
+started=$(date +%s)
+
+# step FILE NAME CMD...: runs CMD, appends one TAP line to FILE.tap; the
+# command's output goes to logs/ and, on failure, into the report.
+declare -A step_n
+step() {
+	local file=$1 name=$2 log
+	shift 2
+	step_n[$file]=$((${step_n[$file]:-0} + 1))
+	log=$R/logs/$file-${step_n[$file]}.log
+	mp_log "$file: $name"
+	if "$@" >"$log" 2>&1; then
+		echo "ok ${step_n[$file]} $name" >>"$R/$file.tap"
+		return 0
+	fi
+	echo "not ok ${step_n[$file]} $name" >>"$R/$file.tap"
+	tail -n 40 "$log" | sed 's/^/# /' >>"$R/$file.tap"
+	return 1
+}
+
+step setup "dependencies installed" tools/vm/deps.sh
+step setup "generated size-class headers match tools/gen-sizeclasses.c" make -s check-gen
+report_args+=(--tap "setup=$R/setup.tap")
+
+if step host "engine tests build with ASan+UBSan" make -s "$MAGPIE_BUILD/host/engine-asan"; then
+	mp_log "host: engine tests"
+	"$MAGPIE_BUILD/host/engine-asan" >"$R/host-engine.tap" 2>&1
+	report_args+=(--tap "host: engine (ASan+UBSan)=$R/host-engine.tap")
+fi
+python3 tools/vm/report_selftest.py >"$R/host-report.tap" 2>&1
+report_args+=(--tap "host=$R/host.tap" --tap "host: report parser=$R/host-report.tap")
+
+declare -A kdir image
+versions=()
+for k in $kernels; do
+	if step kernels "kernel $k prepared" bash -c "tools/vm/kernel.sh $k >'$R/kernel-$k.env'"; then
+		# shellcheck disable=SC1090
+		. "$R/kernel-$k.env"
+		kdir[$k]=$KDIR
+		image[$k]=$IMAGE
+		versions+=("$k: $KVERSION")
+	fi
+done
+report_args+=(--tap "kernels=$R/kernels.tap")
+
+step build "checkpatch --strict clean" tools/vm/lint.sh
+step build "kselftest binaries build (static)" make -s selftests
+for k in $kernels; do
+	[ -n "${kdir[$k]:-}" ] || continue
+	step build "magpie.ko builds W=1 warning-free on $k" tools/vm/build-module.sh "$k" "${kdir[$k]}"
+	step build "sparse (C=2) clean on $k" tools/vm/build-module.sh "$k-sparse" "${kdir[$k]}" C=2
+done
+report_args+=(--tap "build=$R/build.tap")
+
+for k in $guests; do
+	if [ -z "${image[$k]:-}" ] || [ ! -f "$MAGPIE_BUILD/$k/module/magpie.ko" ]; then
+		echo "not ok 1 guest $k: kernel or module missing" >"$R/guest-$k.tap"
+		report_args+=(--tap "guest $k=$R/guest-$k.tap")
+		continue
+	fi
+	tools/vm/guest.sh "$k" "${image[$k]}" check
+	report_args+=(--guest "$k=$MAGPIE_BUILD/$k/check")
+done
+
+{
+	echo
+	echo "magpie check report ($(date -u '+%Y-%m-%d %H:%M UTC'), $(($(date +%s) - started)) s)"
+	for v in "${versions[@]}"; do echo "  kernel $v"; done
+	echo
+	python3 tools/vm/report.py "${report_args[@]}"
+} | tee "$R/report.txt"
+exit "${PIPESTATUS[0]}"
