@@ -61,13 +61,18 @@ headers_install:
 
 install: modules_install headers_install
 
+# DKMS builds for the installed kernel whose build link is KDIR (the
+# running kernel by default).
 DKMS_SRC := $(DESTDIR)/usr/src/magpie-$(VERSION)
+DKMS_KERNEL ?= $(or $(firstword $(foreach l,$(wildcard /lib/modules/*/build),\
+	$(if $(filter $(realpath $(KDIR)),$(realpath $(l))),$(notdir $(patsubst %/build,%,$(l)))))),\
+	$(shell uname -r))
 dkms-install:
 	install -d $(DKMS_SRC)
-	cp -r Kbuild Makefile dkms.conf mod uapi tools $(DKMS_SRC)/
+	cp -r Kbuild Makefile dkms.conf mod uapi $(DKMS_SRC)/
 	dkms add -m magpie -v $(VERSION)
-	dkms build -m magpie -v $(VERSION)
-	dkms install -m magpie -v $(VERSION)
+	dkms build -m magpie -v $(VERSION) -k $(DKMS_KERNEL)
+	dkms install -m magpie -v $(VERSION) -k $(DKMS_KERNEL)
 
 dkms-uninstall:
 	-dkms remove -m magpie -v $(VERSION) --all
@@ -107,7 +112,7 @@ $(BUILD)/selftests/%: selftests/magpie/%.c $(wildcard selftests/kselftest/*.h) $
 selftests: $(SELFTESTS)
 
 lint:
-	@tools/vm/lint.sh
+	@tools/vm/lint.sh $(KDIR) $(KBUILD_NAME)
 
 check:
 	@tools/vm/check.sh

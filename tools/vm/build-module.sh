@@ -16,9 +16,7 @@ mkdir -p "$out"
 # Mirror only what Kbuild compiles; --delete keeps stale sources out.
 rsync -a --delete --exclude='*.o' --exclude='*.ko' --exclude='.*.cmd' \
 	"$MAGPIE_TOP/mod" "$MAGPIE_TOP/uapi" "$out/"
-rsync -a --delete --exclude='*.o' --exclude='*.ko' --exclude='.*.cmd' \
-	--exclude='*.mod*' --exclude='modules.order' --exclude='Module.symvers' \
-	--exclude='/mod' --exclude='/uapi' "$MAGPIE_TOP/Kbuild" "$out/"
+cp "$MAGPIE_TOP/Kbuild" "$out/"
 log=$out/build.log
 if ! make -C "$kdir" M="$out" W=1 -j"$MAGPIE_JOBS" "$@" modules >"$log" 2>&1; then
 	cat "$log" >&2

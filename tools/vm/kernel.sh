@@ -5,7 +5,7 @@
 #
 #   stock  Debian bookworm's linux-image-amd64 + linux-headers-amd64 (6.1),
 #          installed with apt exactly as a user has them;
-#   debug  the newest linux-source-7.x of $MAGPIE_BPO_SUITE, tinyconfig +
+#   debug  the newest linux-source-7.x of $MAGPIE_BPO_SUITE, allnoconfig +
 #          configs/base.config + configs/debug.config (KUnit, KASAN, lockdep...);
 #   perf   the same source with configs/perf.config (no debug options).
 #
@@ -117,11 +117,14 @@ prepare_built() {
 	if [ ! -f "$out/.magpie-done" ]; then
 		mp_log "building $role kernel from $(basename "$src") in $out (a few minutes)"
 		local mk=(make -C "$src" O="$out" ARCH=x86_64 -j"$MAGPIE_JOBS")
-		{
-			"${mk[@]}" tinyconfig
-			"$src/scripts/kconfig/merge_config.sh" -m -O "$out" "$out/.config" "$base" "$frag"
-			"${mk[@]}" olddefconfig
-		} >"$out/build.log" 2>&1 || mp_die "configuring $role failed: $out/build.log"
+		# allnoconfig with the fragments as KCONFIG_ALLCONFIG: what the
+		# fragments do not ask for stays off, even options that enabling
+		# PCI or NET would otherwise drag in with default y. (tinyconfig
+		# would add CC_OPTIMIZE_FOR_SIZE and SLUB_TINY: wrong for a
+		# kernel that is benchmarked against SLUB.)
+		cat "$base" "$frag" >"$out/fragment.config"
+		"${mk[@]}" KCONFIG_ALLCONFIG="$out/fragment.config" allnoconfig \
+			>"$out/build.log" 2>&1 || mp_die "configuring $role failed: $out/build.log"
 		# Every option the fragments ask for must have survived olddefconfig.
 		cfg=$out/.config
 		while read -r opt; do

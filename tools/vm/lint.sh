@@ -62,8 +62,7 @@ if [ -n "$kdir" ]; then
 		echo "# sparse not installed"
 		tap FAIL "sparse C=2 ($kname)"
 	else
-		out=$MAGPIE_BUILD/$kname-sparse
-		if MAGPIE_BUILD=$out "$MAGPIE_TOP/tools/vm/build-module.sh" "$kname" "$kdir" C=2 >"$tmp/sp" 2>&1; then
+		if "$MAGPIE_TOP/tools/vm/build-module.sh" "$kname-sparse" "$kdir" C=2 >"$tmp/sp" 2>&1; then
 			tap OK "sparse C=2 ($kname)"
 		else
 			tap FAIL "sparse C=2 ($kname)" "$tmp/sp"
