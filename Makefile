@@ -22,7 +22,7 @@ HOSTCC ?= cc
 HOST_CFLAGS := -std=gnu11 -O1 -g -Wall -Wextra -Werror -I$(TOP)/mod
 SAN_FLAGS := -fsanitize=address,undefined -fno-sanitize-recover=all -fno-omit-frame-pointer
 
-ENGINE_SRCS := mod/engine/sizeclass.c
+ENGINE_SRCS := mod/engine/sizeclass.c mod/engine/span.c
 GENERATED := uapi/linux/magpie_sizeclasses.h mod/engine/sizeclass_lookup.h \
 	Documentation/sizeclass-table.rst
 

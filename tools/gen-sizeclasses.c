@@ -143,6 +143,17 @@ static unsigned int class_of(unsigned int size)
 	return 0;
 }
 
+/* Largest objects-per-span, rounded up to whole 64-bit bitmap words. */
+static unsigned int max_objects(void)
+{
+	unsigned int i, m = 0;
+
+	for (i = 1; i < nclasses; i++)
+		if (classes[i].nobjs > m)
+			m = classes[i].nobjs;
+	return (m + 63) / 64 * 64;
+}
+
 static FILE *open_out(const char *path)
 {
 	FILE *f = fopen(path, "w");
@@ -184,7 +195,9 @@ static void write_uapi(const char *path)
 		"/* Largest size served by a size class; larger objects get page runs. */\n"
 		"#define MAGPIE_MAX_SMALL_SIZE\t\t%u\n"
 		"/* Number of classes including class 0, which stands for large objects. */\n"
-		"#define MAGPIE_NR_SIZECLASSES\t\t%u\n\n"
+		"#define MAGPIE_NR_SIZECLASSES\t\t%u\n"
+		"/* Most objects any class cuts from one span (a multiple of 64). */\n"
+		"#define MAGPIE_SIZECLASS_MAX_OBJECTS\t%u\n\n"
 		"/*\n"
 		" * MAGPIE_SIZECLASSES(X) expands X(class, object size, span pages,\n"
 		" * objects per span, tail waste in bytes, worst internal waste in 1/10000,\n"
@@ -193,7 +206,7 @@ static void write_uapi(const char *path)
 		" * above the class below.\n"
 		" */\n"
 		"#define MAGPIE_SIZECLASSES(X) \\\n",
-		"SPDX-License-Identifier", PAGE_SIZE, MAX_SMALL, nclasses);
+		"SPDX-License-Identifier", PAGE_SIZE, MAX_SMALL, nclasses, max_objects());
 	for (i = 1; i < nclasses; i++) {
 		const struct class *c = &classes[i];
 
@@ -213,7 +226,7 @@ static void write_array(FILE *f, const char *name, unsigned int n,
 	fprintf(f, "const u8 %s[%u] = {", name, n);
 	for (i = 0; i < n; i++)
 		fprintf(f, "%s%u,", i % 16 ? " " : "\n\t", class_of(size_at(i)));
-	fprintf(f, "\n};\n\nMAGPIE_ENGINE_EXPORT(%s);\n", name);
+	fprintf(f, "\n};\nEXPORT_SYMBOL_FOR_MAGPIE_TESTS(%s);\n", name);
 }
 
 static unsigned int size_at8(unsigned int i)

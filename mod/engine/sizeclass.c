@@ -18,7 +18,6 @@
 const struct magpie_sizeclass magpie_sizeclasses[MAGPIE_NR_SIZECLASSES] = {
 	MAGPIE_SIZECLASSES(MAGPIE_SIZECLASS_ROW)
 };
-
-MAGPIE_ENGINE_EXPORT(magpie_sizeclasses);
+EXPORT_SYMBOL_FOR_MAGPIE_TESTS(magpie_sizeclasses);
 
 #include "sizeclass_lookup.h"

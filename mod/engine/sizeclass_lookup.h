@@ -24,8 +24,7 @@ const u8 magpie_size_to_class8[129] = {
 	31, 32, 32, 32, 32, 32, 32, 32, 32, 32, 32, 32, 32, 32, 32, 32,
 	32,
 };
-
-MAGPIE_ENGINE_EXPORT(magpie_size_to_class8);
+EXPORT_SYMBOL_FOR_MAGPIE_TESTS(magpie_size_to_class8);
 
 const u8 magpie_size_to_class128[249] = {
 	32, 33, 34, 35, 36, 37, 38, 39, 39, 40, 40, 41, 41, 42, 42, 43,
@@ -45,5 +44,4 @@ const u8 magpie_size_to_class128[249] = {
 	72, 72, 72, 72, 72, 72, 72, 72, 72, 72, 72, 72, 72, 72, 72, 72,
 	72, 72, 72, 72, 72, 72, 72, 72, 72,
 };
-
-MAGPIE_ENGINE_EXPORT(magpie_size_to_class128);
+EXPORT_SYMBOL_FOR_MAGPIE_TESTS(magpie_size_to_class128);

@@ -8,13 +8,19 @@
 
 #include "compat.h"
 #include "sizeclass_cases.h"
+#include "span_cases.h"
 
 static struct kunit_suite magpie_sizeclass_suite = {
 	.name = "magpie_sizeclass",
 	.test_cases = magpie_sizeclass_cases,
 };
 
-kunit_test_suites(&magpie_sizeclass_suite);
+static struct kunit_suite magpie_span_suite = {
+	.name = "magpie_span",
+	.test_cases = magpie_span_cases,
+};
+
+kunit_test_suites(&magpie_sizeclass_suite, &magpie_span_suite);
 
 MAGPIE_IMPORT_KUNIT_NS();
 MODULE_DESCRIPTION("KUnit tests for magpie");

@@ -16,6 +16,8 @@
 #define MAGPIE_MAX_SMALL_SIZE		32768
 /* Number of classes including class 0, which stands for large objects. */
 #define MAGPIE_NR_SIZECLASSES		73
+/* Most objects any class cuts from one span (a multiple of 64). */
+#define MAGPIE_SIZECLASS_MAX_OBJECTS	512
 
 /*
  * MAGPIE_SIZECLASSES(X) expands X(class, object size, span pages,

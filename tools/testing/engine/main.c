@@ -7,6 +7,7 @@
 #include <stdio.h>
 
 #include "../../../mod/tests/sizeclass_cases.h"
+#include "../../../mod/tests/span_cases.h"
 
 int main(void)
 {
@@ -14,6 +15,7 @@ int main(void)
 
 	printf("TAP version 13\n");
 	failed += mt_run_suite("magpie_sizeclass", magpie_sizeclass_cases, &number);
+	failed += mt_run_suite("magpie_span", magpie_span_cases, &number);
 	printf("1..%d\n", number);
 	return failed ? 1 : 0;
 }
