@@ -22,7 +22,7 @@ HOSTCC ?= cc
 HOST_CFLAGS := -std=gnu11 -O1 -g -Wall -Wextra -Werror -I$(TOP)/mod
 SAN_FLAGS := -fsanitize=address,undefined -fno-sanitize-recover=all -fno-omit-frame-pointer
 
-ENGINE_SRCS := mod/engine/sizeclass.c mod/engine/span.c
+ENGINE_SRCS := mod/engine/sizeclass.c mod/engine/span.c mod/engine/magazine.c
 GENERATED := uapi/linux/magpie_sizeclasses.h mod/engine/sizeclass_lookup.h \
 	Documentation/sizeclass-table.rst
 
@@ -36,7 +36,7 @@ help:
 	@echo '  make run          build, boot the stock Debian 6.1 kernel in QEMU, show magpie'
 	@echo '  make check        every test: host, W=1 builds on 3 kernels, lint, KUnit, kselftests'
 	@echo '  make              build magpie.ko against KDIR ($(KDIR))'
-	@echo '  make host-test    engine unit tests natively under ASan+UBSan'
+	@echo '  make host-test    engine unit tests natively under ASan+UBSan and TSan'
 	@echo '  make lint         checkpatch --strict and sparse'
 	@echo '  make gen          regenerate the size-class headers'
 	@echo '  make install      install module (modules_install) and uapi headers'
@@ -98,10 +98,16 @@ check-gen: $(BUILD)/tools/gen-sizeclasses
 # Host unit tests: the engine and the shared test cases, natively.
 $(BUILD)/host/engine-asan: tools/testing/engine/main.c $(ENGINE_SRCS) $(wildcard mod/engine/*.h mod/tests/*.h tools/testing/engine/*.h) $(GENERATED)
 	@mkdir -p $(dir $@)
-	$(HOSTCC) $(HOST_CFLAGS) $(SAN_FLAGS) -o $@ tools/testing/engine/main.c $(ENGINE_SRCS)
+	$(HOSTCC) $(HOST_CFLAGS) $(SAN_FLAGS) -o $@ tools/testing/engine/main.c $(ENGINE_SRCS) -lpthread
 
-host-test: $(BUILD)/host/engine-asan
-	$<
+# Concurrency stresses of the engine under ThreadSanitizer.
+$(BUILD)/host/depot-tsan: tools/testing/engine/depot_threads.c $(ENGINE_SRCS) $(wildcard mod/engine/*.h)
+	@mkdir -p $(dir $@)
+	$(HOSTCC) $(HOST_CFLAGS) -fsanitize=thread -o $@ $< $(ENGINE_SRCS) -lpthread
+
+host-test: $(BUILD)/host/engine-asan $(BUILD)/host/depot-tsan
+	$(BUILD)/host/engine-asan
+	$(BUILD)/host/depot-tsan
 
 # Static kselftest binaries for the guests.
 SELFTESTS := $(patsubst selftests/magpie/%.c,$(BUILD)/selftests/%,$(wildcard selftests/magpie/*_test.c))

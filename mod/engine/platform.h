@@ -6,7 +6,9 @@
  * includes nothing but this file and its own headers.
  *
  * What a host provides: fixed-width types (u8..u64), size_t, uintptr_t, bool,
- * magpie_ctz64() (count trailing zeros of a non-zero word),
+ * magpie_ctz64() (count trailing zeros of a non-zero word), a lock that
+ * may be taken from any context the host has (magpie_lock_t: an IRQ-safe
+ * spinlock in the kernel, a mutex elsewhere),
  * likely()/unlikely(), MAGPIE_STATIC_ASSERT(), and EXPORT_SYMBOL_FOR_MAGPIE_TESTS(),
  * which in the kernel makes an engine symbol visible to magpie's KUnit
  * module (and to nothing else) and elsewhere does nothing.
@@ -21,8 +23,15 @@
 #include <linux/bitops.h>
 #include <linux/build_bug.h>
 #include <linux/export.h>
+#include <linux/spinlock.h>
 
 #include "../compat.h"
+
+#define magpie_lock_t			spinlock_t
+#define magpie_lock_init(l)		spin_lock_init(l)
+#define magpie_lock(l, flags)		spin_lock_irqsave(l, flags)
+#define magpie_trylock(l, flags)	spin_trylock_irqsave(l, flags)
+#define magpie_unlock(l, flags)		spin_unlock_irqrestore(l, flags)
 
 #define MAGPIE_STATIC_ASSERT(expr, msg)	static_assert(expr, msg)
 #define EXPORT_SYMBOL_FOR_MAGPIE_TESTS(sym)	EXPORT_SYMBOL_IF_KUNIT(sym)
@@ -31,6 +40,7 @@
 #else /* userspace: userlib and host unit tests */
 
 #include <assert.h>
+#include <pthread.h>
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
@@ -49,6 +59,15 @@ typedef __u64 u64;
 #define MAGPIE_STATIC_ASSERT(expr, msg)	static_assert(expr, msg)
 #define EXPORT_SYMBOL_FOR_MAGPIE_TESTS(sym)	MAGPIE_STATIC_ASSERT(1, #sym)
 #define magpie_ctz64(x)			((unsigned int)__builtin_ctzll(x))
+
+/* @flags exists for the kernel's irqsave; here it is only set. */
+#define magpie_lock_t			pthread_mutex_t
+#define __acquires(x)
+#define __releases(x)
+#define magpie_lock_init(l)		pthread_mutex_init(l, NULL)
+#define magpie_lock(l, flags)		((flags) = 0, pthread_mutex_lock(l))
+#define magpie_trylock(l, flags)	((flags) = 0, pthread_mutex_trylock(l) == 0)
+#define magpie_unlock(l, flags)		((void)(flags), pthread_mutex_unlock(l))
 
 #endif /* __KERNEL__ */
 

@@ -9,6 +9,7 @@
 #include "compat.h"
 #include "sizeclass_cases.h"
 #include "span_cases.h"
+#include "magazine_cases.h"
 
 static struct kunit_suite magpie_sizeclass_suite = {
 	.name = "magpie_sizeclass",
@@ -20,7 +21,12 @@ static struct kunit_suite magpie_span_suite = {
 	.test_cases = magpie_span_cases,
 };
 
-kunit_test_suites(&magpie_sizeclass_suite, &magpie_span_suite);
+static struct kunit_suite magpie_magazine_suite = {
+	.name = "magpie_magazine",
+	.test_cases = magpie_magazine_cases,
+};
+
+kunit_test_suites(&magpie_sizeclass_suite, &magpie_span_suite, &magpie_magazine_suite);
 
 MAGPIE_IMPORT_KUNIT_NS();
 MODULE_DESCRIPTION("KUnit tests for magpie");

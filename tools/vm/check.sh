@@ -46,11 +46,18 @@ step setup "dependencies installed" tools/vm/deps.sh
 step setup "generated size-class headers match tools/gen-sizeclasses.c" make -s check-gen
 report_args+=(--tap "setup=$R/setup.tap")
 
-if step host "engine tests build with ASan+UBSan" make -s "$MAGPIE_BUILD/host/engine-asan"; then
-	mp_log "host: engine tests"
-	"$MAGPIE_BUILD/host/engine-asan" >"$R/host-engine.tap" 2>&1
-	report_args+=(--tap "host: engine (ASan+UBSan)=$R/host-engine.tap")
-fi
+# host_tests NAME LABEL: builds build/host/NAME, runs it into a TAP file;
+# a non-zero exit (a sanitizer report) fails even if every case said ok.
+host_tests() {
+	local name=$1 label=$2 rc=0
+	step host "$name builds" make -s "$MAGPIE_BUILD/host/$name" || return
+	mp_log "host: $name"
+	"$MAGPIE_BUILD/host/$name" >"$R/host-$name.tap" 2>&1 || rc=$?
+	step host "$name exits 0 (no sanitizer report)" test "$rc" -eq 0
+	report_args+=(--tap "host: $label=$R/host-$name.tap")
+}
+host_tests engine-asan "engine (ASan+UBSan)"
+host_tests depot-tsan "depot threads (TSan)"
 python3 tools/vm/report_selftest.py >"$R/host-report.tap" 2>&1
 report_args+=(--tap "host=$R/host.tap" --tap "host: report parser=$R/host-report.tap")
 

@@ -9,10 +9,15 @@
 
 #include <stdarg.h>
 #include <stdio.h>
+#include <stdlib.h>
+
+#define MT_MAX_ALLOCS	64
 
 struct mt_test {
 	const char *name;
 	int failed;
+	int nr_allocs;
+	void *allocs[MT_MAX_ALLOCS];
 };
 
 struct mt_case {
@@ -20,6 +25,7 @@ struct mt_case {
 	void (*run)(struct mt_test *test);
 };
 
+#define MT_TEST				struct mt_test
 #define MT_CASE(fn)			static void fn(struct mt_test *test)
 #define MT_CASE_LIST(arr)		static const struct mt_case arr[]
 #define MT_CASE_ENTRY(fn)		{ #fn, fn }
@@ -54,6 +60,25 @@ static inline void mt_fail(struct mt_test *test, const char *file, int line,
 #define MT_EXPECT_LE(a, b)		MT_CMP(a, <=, b, NULL)
 #define MT_EXPECT_LT(a, b)		MT_CMP(a, <, b, NULL)
 #define MT_EXPECT_EQ_MSG(a, b, ...)	MT_CMP(a, ==, b, __VA_ARGS__)
+#define MT_EXPECT_NULL(p)		MT_CMP((p) == NULL, ==, 1, NULL)
+#define MT_EXPECT_PTR_EQ(a, b)		MT_CMP((a) == (b), ==, 1, NULL)
+#define MT_ALLOC(size)			mt_alloc(test, size)
+
+/* Zeroed memory freed when the case ends, like kunit_kzalloc(). */
+static inline void *mt_alloc(struct mt_test *test, size_t size)
+{
+	void *p;
+
+	if (test->nr_allocs == MT_MAX_ALLOCS) {
+		printf("    # too many MT_ALLOC()s in one case\n");
+		abort();
+	}
+	p = calloc(1, size);
+	if (!p)
+		abort();
+	test->allocs[test->nr_allocs++] = p;
+	return p;
+}
 
 /* Runs every case of a suite, printing TAP; returns the number failed. */
 static inline int mt_run_suite(const char *suite, const struct mt_case *cases,
@@ -65,6 +90,8 @@ static inline int mt_run_suite(const char *suite, const struct mt_case *cases,
 		struct mt_test t = { .name = cases->name };
 
 		cases->run(&t);
+		while (t.nr_allocs)
+			free(t.allocs[--t.nr_allocs]);
 		printf("%s %d %s.%s\n", t.failed ? "not ok" : "ok", ++*number,
 		       suite, cases->name);
 		failed += t.failed;

@@ -1,0 +1,198 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * The depot: a cache's stock of full and empty magazines behind one lock,
+ * trading them with the per-CPU pairs, trimming itself to the working set
+ * of the last interval, and growing the magazine size under contention.
+ */
+#include "magazine.h"
+
+struct magpie_magazine magpie_magazine_none;
+EXPORT_SYMBOL_FOR_MAGPIE_TESTS(magpie_magazine_none);
+
+/*
+ * Every acquisition first tries the lock: a failed try is contention,
+ * which is what makes the magazines grow (fewer trips to the depot).
+ */
+static unsigned long magpie_depot_lock(struct magpie_depot *depot)
+	__acquires(&depot->lock)
+{
+	unsigned long flags;
+
+	if (!magpie_trylock(&depot->lock, flags)) {
+		magpie_lock(&depot->lock, flags);
+		depot->contended++;
+	}
+	depot->locks++;
+	return flags;
+}
+
+static void magpie_depot_unlock(struct magpie_depot *depot, unsigned long flags)
+	__releases(&depot->lock)
+{
+	magpie_unlock(&depot->lock, flags);
+}
+
+/**
+ * magpie_depot_init() - set up an empty depot
+ * @depot: the depot
+ * @mag_size: capacity of the first magazines
+ * @mag_size_max: the most contention may grow it to
+ */
+void magpie_depot_init(struct magpie_depot *depot, u32 mag_size, u32 mag_size_max)
+{
+	magpie_lock_init(&depot->lock);
+	depot->full = NULL;
+	depot->empty = NULL;
+	depot->nr_full = 0;
+	depot->nr_empty = 0;
+	depot->min_full = 0;
+	depot->min_empty = 0;
+	depot->mag_size = mag_size;
+	depot->mag_size_max = mag_size_max;
+	depot->contended = 0;
+	depot->gets = 0;
+	depot->puts = 0;
+	depot->locks = 0;
+}
+EXPORT_SYMBOL_FOR_MAGPIE_TESTS(magpie_depot_init);
+
+/**
+ * magpie_depot_swap_empty_for_full() - trade an empty magazine for a full one
+ * @depot: the depot
+ * @empty: an empty magazine, or &magpie_magazine_none
+ *
+ * Return: a full magazine, which then belongs to the caller, who gave up
+ * @empty; or NULL when the depot has none, and the caller keeps @empty
+ * (to fill it from the central lists).
+ */
+struct magpie_magazine *magpie_depot_swap_empty_for_full(struct magpie_depot *depot,
+							 struct magpie_magazine *empty)
+{
+	struct magpie_magazine *full;
+	unsigned long flags;
+
+	flags = magpie_depot_lock(depot);
+	full = depot->full;
+	if (full) {
+		depot->full = full->next;
+		if (--depot->nr_full < depot->min_full)
+			depot->min_full = depot->nr_full;
+		depot->gets++;
+		if (empty != &magpie_magazine_none) {
+			empty->next = depot->empty;
+			depot->empty = empty;
+			depot->nr_empty++;
+		}
+	}
+	magpie_depot_unlock(depot, flags);
+	return full;
+}
+EXPORT_SYMBOL_FOR_MAGPIE_TESTS(magpie_depot_swap_empty_for_full);
+
+/**
+ * magpie_depot_swap_full_for_empty() - trade a full magazine for an empty one
+ * @depot: the depot
+ * @full: a full magazine, or &magpie_magazine_none
+ *
+ * @full always goes to the depot.
+ *
+ * Return: an empty magazine for the caller, or NULL when the depot has
+ * none and the caller must make one (of @depot->mag_size).
+ */
+struct magpie_magazine *magpie_depot_swap_full_for_empty(struct magpie_depot *depot,
+							 struct magpie_magazine *full)
+{
+	struct magpie_magazine *empty;
+	unsigned long flags;
+
+	flags = magpie_depot_lock(depot);
+	if (full != &magpie_magazine_none) {
+		full->next = depot->full;
+		depot->full = full;
+		depot->nr_full++;
+		depot->puts++;
+	}
+	empty = depot->empty;
+	if (empty) {
+		depot->empty = empty->next;
+		if (--depot->nr_empty < depot->min_empty)
+			depot->min_empty = depot->nr_empty;
+	}
+	magpie_depot_unlock(depot, flags);
+	return empty;
+}
+EXPORT_SYMBOL_FOR_MAGPIE_TESTS(magpie_depot_swap_full_for_empty);
+
+/* Moves @nr magazines from the stack at @from onto @list. */
+static void magpie_depot_detach(struct magpie_magazine **from, u32 nr,
+				struct magpie_magazine **list)
+{
+	while (nr--) {
+		struct magpie_magazine *m = *from;
+
+		*from = m->next;
+		m->next = *list;
+		*list = m;
+	}
+}
+
+/**
+ * magpie_depot_reap() - take out the magazines nobody needed
+ * @depot: the depot
+ * @all: take every magazine (memory pressure, cache destruction)
+ *
+ * Without @all, takes the magazines that stayed unused on each list during
+ * the whole interval since the last reap (the minimum the list fell to),
+ * then starts a new interval.
+ *
+ * Return: the magazines taken, linked through ->next; the caller returns
+ * the objects of full ones to their spans and frees the magazines.
+ */
+struct magpie_magazine *magpie_depot_reap(struct magpie_depot *depot, bool all)
+{
+	struct magpie_magazine *list = NULL;
+	unsigned long flags;
+	u32 nr;
+
+	flags = magpie_depot_lock(depot);
+	nr = all ? depot->nr_full : depot->min_full;
+	magpie_depot_detach(&depot->full, nr, &list);
+	depot->nr_full -= nr;
+	nr = all ? depot->nr_empty : depot->min_empty;
+	magpie_depot_detach(&depot->empty, nr, &list);
+	depot->nr_empty -= nr;
+	depot->min_full = depot->nr_full;
+	depot->min_empty = depot->nr_empty;
+	magpie_depot_unlock(depot, flags);
+	return list;
+}
+EXPORT_SYMBOL_FOR_MAGPIE_TESTS(magpie_depot_reap);
+
+/**
+ * magpie_depot_resize_check() - grow the magazine size if the lock is hot
+ * @depot: the depot
+ *
+ * Called once per reap interval. Doubles @depot->mag_size, up to
+ * @depot->mag_size_max, when the lock was found taken more than
+ * MAGPIE_DEPOT_CONTENTION_GROW times in the interval; magazines already
+ * made keep their size.
+ *
+ * Return: true when the size grew.
+ */
+bool magpie_depot_resize_check(struct magpie_depot *depot)
+{
+	unsigned long flags;
+	bool grew = false;
+
+	magpie_lock(&depot->lock, flags);
+	if (depot->contended > MAGPIE_DEPOT_CONTENTION_GROW &&
+	    depot->mag_size < depot->mag_size_max) {
+		depot->mag_size = depot->mag_size * 2 < depot->mag_size_max ?
+				  depot->mag_size * 2 : depot->mag_size_max;
+		grew = true;
+	}
+	depot->contended = 0;
+	magpie_unlock(&depot->lock, flags);
+	return grew;
+}
+EXPORT_SYMBOL_FOR_MAGPIE_TESTS(magpie_depot_resize_check);
