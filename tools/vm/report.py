@@ -26,7 +26,8 @@ PLAN = re.compile(r'^\s*1\.\.(\d+)')
 
 # What a kernel prints when something went wrong, whatever the tests said.
 SPLAT = re.compile('|'.join([
-    r'WARNING: CPU: \d+ PID: ',
+    r'WARNING: CPU: \d+ PID: ',              # up to 6.x
+    r'WARNING: \S+ at .*, CPU#\d+: ',         # 7.x: file:line first
     r'------------\[ cut here \]------------',
     r'\bBUG: ',
     r'kernel BUG at ',

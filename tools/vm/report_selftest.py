@@ -93,6 +93,7 @@ def main():
           splat and splat[0].status == 'fail' and any('WARNING: CPU' in d for d in splat[0].detail))
 
     for text in ('BUG: KASAN: slab-out-of-bounds in magpie_alloc+0x1/0x2',
+                 'WARNING: mod/main.c:23 at magpie_init+0x23/0x1000 [magpie], CPU#1: insmod/49',
                  'WARNING: possible circular locking dependency detected',
                  'unreferenced object 0xffff888003a1b000 (size 64):',
                  'BUG: sleeping function called from invalid context at mm/slub.c:1'):
