@@ -27,4 +27,14 @@
 #define MAGPIE_IMPORT_KUNIT_NS()	MODULE_IMPORT_NS(EXPORTED_FOR_KUNIT_TESTING)
 #endif
 
+/*
+ * The typed allocation helpers of 7.x (kmalloc_obj() and friends), for
+ * kernels that predate them; only the forms magpie uses, GFP always given.
+ */
+#include <linux/slab.h>
+#ifndef kmalloc_obj
+#define kmalloc_obj(VAR, GFP)	kmalloc(sizeof(VAR), GFP)
+#define kzalloc_obj(VAR, GFP)	kzalloc(sizeof(VAR), GFP)
+#endif
+
 #endif /* _MAGPIE_COMPAT_H */

@@ -18,4 +18,11 @@ struct proc_dir_entry *magpie_proc_dir(void);
 /* sizeclass_proc.c */
 int magpie_sizeclass_proc_init(struct proc_dir_entry *dir);
 
+/* cache_proc.c */
+int magpie_cache_proc_init(struct proc_dir_entry *dir);
+
+/* alloc.c */
+int magpie_alloc_init(void);
+void magpie_alloc_exit(void);
+
 #endif /* _MAGPIE_INTERNAL_H */

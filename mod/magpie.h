@@ -10,6 +10,7 @@
 #ifndef _MAGPIE_H
 #define _MAGPIE_H
 
+#include <linux/gfp.h>
 #include <linux/types.h>
 
 /* Version of the in-kernel API described in this header. */
@@ -36,5 +37,27 @@ unsigned int magpie_size_class(size_t size);
  * Return: the object size in bytes, or 0 for class 0 and invalid classes.
  */
 unsigned int magpie_class_object_size(unsigned int class);
+
+/*
+ * Object caches. A cache hands out objects of one size from spans of its
+ * own, through per-CPU magazines; see Documentation/caches.rst. Callers
+ * may allocate and free in process, softirq and hardirq context (not NMI);
+ * outside process context use GFP_ATOMIC or GFP_NOWAIT.
+ */
+struct magpie_cache;
+
+struct magpie_cache *magpie_cache_create(const char *name, unsigned int size,
+					 unsigned int align, unsigned long flags,
+					 void (*ctor)(void *obj));
+void magpie_cache_destroy(struct magpie_cache *cache);
+void *magpie_cache_alloc(struct magpie_cache *cache, gfp_t gfp);
+void magpie_cache_free(struct magpie_cache *cache, void *obj);
+int magpie_cache_alloc_bulk(struct magpie_cache *cache, gfp_t gfp, size_t nr, void **objs);
+void magpie_cache_free_bulk(struct magpie_cache *cache, size_t nr, void **objs);
+
+/* General allocation of any size, over one internal cache per size class. */
+void *magpie_alloc(size_t size, gfp_t gfp);
+void magpie_free(const void *ptr);
+size_t magpie_size(const void *ptr);
 
 #endif /* _MAGPIE_H */

@@ -9,15 +9,32 @@
 #include <linux/module.h>
 
 #include "internal.h"
+#include "pageheap.h"
+
+static unsigned int chunk_order = 8;
+module_param(chunk_order, uint, 0444);
+MODULE_PARM_DESC(chunk_order,
+		 "log2 of the pages the page heap takes from the buddy allocator at once (4..10, default 8 = 1 MiB)");
 
 static int __init magpie_init(void)
 {
 	int ret;
 
+	ret = magpie_heap_init(chunk_order);
+	if (ret) {
+		pr_err("chunk_order=%u is out of range (4..10)\n", chunk_order);
+		return ret;
+	}
+	ret = magpie_alloc_init();
+	if (ret)
+		goto err_heap;
 	ret = magpie_proc_init();
 	if (ret)
-		return ret;
+		goto err_alloc;
 	ret = magpie_sizeclass_proc_init(magpie_proc_dir());
+	if (ret)
+		goto err_proc;
+	ret = magpie_cache_proc_init(magpie_proc_dir());
 	if (ret)
 		goto err_proc;
 	pr_info("loaded\n");
@@ -25,12 +42,18 @@ static int __init magpie_init(void)
 
 err_proc:
 	magpie_proc_exit();
+err_alloc:
+	magpie_alloc_exit();
+err_heap:
+	magpie_heap_exit();
 	return ret;
 }
 
 static void __exit magpie_exit(void)
 {
 	magpie_proc_exit();
+	magpie_alloc_exit();
+	magpie_heap_exit();
 	pr_info("unloaded\n");
 }
 

@@ -92,12 +92,11 @@ EXPORT_SYMBOL_FOR_MAGPIE_TESTS(magpie_depot_swap_empty_for_full);
 /**
  * magpie_depot_swap_full_for_empty() - trade a full magazine for an empty one
  * @depot: the depot
- * @full: a full magazine, or &magpie_magazine_none
+ * @full: a full magazine, or &magpie_magazine_none to only take an empty one
  *
- * @full always goes to the depot.
- *
- * Return: an empty magazine for the caller, or NULL when the depot has
- * none and the caller must make one (of @depot->mag_size).
+ * Return: an empty magazine, which then belongs to the caller, who gave up
+ * @full; or NULL when the depot has no empty one, and the caller keeps
+ * @full (and makes an empty magazine of @depot->mag_size itself).
  */
 struct magpie_magazine *magpie_depot_swap_full_for_empty(struct magpie_depot *depot,
 							 struct magpie_magazine *full)
@@ -106,22 +105,51 @@ struct magpie_magazine *magpie_depot_swap_full_for_empty(struct magpie_depot *de
 	unsigned long flags;
 
 	flags = magpie_depot_lock(depot);
-	if (full != &magpie_magazine_none) {
-		full->next = depot->full;
-		depot->full = full;
-		depot->nr_full++;
-		depot->puts++;
-	}
 	empty = depot->empty;
 	if (empty) {
 		depot->empty = empty->next;
 		if (--depot->nr_empty < depot->min_empty)
 			depot->min_empty = depot->nr_empty;
+		if (full != &magpie_magazine_none) {
+			full->next = depot->full;
+			depot->full = full;
+			depot->nr_full++;
+			depot->puts++;
+		}
 	}
 	magpie_depot_unlock(depot, flags);
 	return empty;
 }
 EXPORT_SYMBOL_FOR_MAGPIE_TESTS(magpie_depot_swap_full_for_empty);
+
+/**
+ * magpie_depot_put() - hand a magazine to the depot
+ * @depot: the depot
+ * @mag: a full or an empty magazine; &magpie_magazine_none is ignored
+ *
+ * For magazines a CPU no longer holds (a refill that lost a race, a CPU
+ * going offline). A partly filled magazine must be emptied first.
+ */
+void magpie_depot_put(struct magpie_depot *depot, struct magpie_magazine *mag)
+{
+	unsigned long flags;
+
+	if (mag == &magpie_magazine_none)
+		return;
+	flags = magpie_depot_lock(depot);
+	if (mag->rounds) {
+		mag->next = depot->full;
+		depot->full = mag;
+		depot->nr_full++;
+		depot->puts++;
+	} else {
+		mag->next = depot->empty;
+		depot->empty = mag;
+		depot->nr_empty++;
+	}
+	magpie_depot_unlock(depot, flags);
+}
+EXPORT_SYMBOL_FOR_MAGPIE_TESTS(magpie_depot_put);
 
 /* Moves @nr magazines from the stack at @from onto @list. */
 static void magpie_depot_detach(struct magpie_magazine **from, u32 nr,

@@ -148,6 +148,7 @@ struct magpie_magazine *magpie_depot_swap_empty_for_full(struct magpie_depot *de
 							 struct magpie_magazine *empty);
 struct magpie_magazine *magpie_depot_swap_full_for_empty(struct magpie_depot *depot,
 							 struct magpie_magazine *full);
+void magpie_depot_put(struct magpie_depot *depot, struct magpie_magazine *mag);
 struct magpie_magazine *magpie_depot_reap(struct magpie_depot *depot, bool all);
 bool magpie_depot_resize_check(struct magpie_depot *depot);
 

@@ -79,21 +79,25 @@ MT_CASE(depot_swaps)
 	struct magpie_magazine *full = mt_new_mag(test, 8, 8), *empty = mt_new_mag(test, 8, 0);
 
 	magpie_depot_init(d, 8, 64);
+	/* Nothing to trade either way: the caller keeps what it offered. */
 	MT_EXPECT_NULL(magpie_depot_swap_empty_for_full(d, empty));
-	MT_EXPECT_EQ(d->nr_empty, 0u);
 	MT_EXPECT_NULL(magpie_depot_swap_full_for_empty(d, full));
+	MT_EXPECT_EQ(d->nr_empty + d->nr_full, 0u);
+	magpie_depot_put(d, full);
 	MT_EXPECT_EQ(d->nr_full, 1u);
 	MT_EXPECT_PTR_EQ(magpie_depot_swap_empty_for_full(d, empty), full);
 	MT_EXPECT_EQ(d->nr_full, 0u);
 	MT_EXPECT_EQ(d->nr_empty, 1u);
-	MT_EXPECT_PTR_EQ(magpie_depot_swap_full_for_empty(d, &magpie_magazine_none), empty);
-	MT_EXPECT_EQ(d->nr_full, 0u);
+	MT_EXPECT_PTR_EQ(magpie_depot_swap_full_for_empty(d, full), empty);
+	MT_EXPECT_EQ(d->nr_full, 1u);
 	MT_EXPECT_EQ(d->nr_empty, 0u);
-	MT_EXPECT_NULL(magpie_depot_swap_empty_for_full(d, &magpie_magazine_none));
+	MT_EXPECT_PTR_EQ(magpie_depot_swap_empty_for_full(d, &magpie_magazine_none), full);
 	MT_EXPECT_EQ(d->nr_empty, 0u);
-	MT_EXPECT_EQ(d->gets, 1u);
-	MT_EXPECT_EQ(d->puts, 1u);
-	MT_EXPECT_EQ(d->locks, 5u);
+	magpie_depot_put(d, &magpie_magazine_none);
+	MT_EXPECT_EQ(d->nr_empty + d->nr_full, 0u);
+	MT_EXPECT_EQ(d->gets, 2u);
+	MT_EXPECT_EQ(d->puts, 2u);
+	MT_EXPECT_EQ(d->locks, 6u);
 }
 
 /*
@@ -108,7 +112,7 @@ MT_CASE(depot_reap_working_set)
 
 	magpie_depot_init(d, 8, 64);
 	for (i = 0; i < 4; i++)
-		magpie_depot_swap_full_for_empty(d, mt_new_mag(test, 8, 8));
+		magpie_depot_put(d, mt_new_mag(test, 8, 8));
 	MT_EXPECT_NULL(magpie_depot_reap(d, false));	/* interval 1: min was 0 */
 	MT_EXPECT_EQ(d->nr_full, 4u);
 	m = magpie_depot_swap_empty_for_full(d, &magpie_magazine_none);
@@ -118,8 +122,8 @@ MT_CASE(depot_reap_working_set)
 		n++;
 	MT_EXPECT_EQ(n, 3);
 	MT_EXPECT_EQ(d->nr_full, 0u);
-	magpie_depot_swap_full_for_empty(d, m);
-	magpie_depot_swap_full_for_empty(d, mt_new_mag(test, 8, 8));
+	magpie_depot_put(d, m);
+	magpie_depot_put(d, mt_new_mag(test, 8, 0));
 	list = magpie_depot_reap(d, true);
 	for (n = 0; list; list = list->next)
 		n++;

@@ -86,8 +86,10 @@ static void free_obj(struct worker *w, void *obj)
 	if (magpie_mag_push(&w->pair, obj))
 		return;
 	m = magpie_depot_swap_full_for_empty(&depot, w->pair.previous);
-	if (!m)
+	if (!m) {
+		magpie_depot_put(&depot, w->pair.previous);
 		m = new_mag();
+	}
 	w->pair.previous = w->pair.loaded;
 	w->pair.loaded = m;
 	if (!magpie_mag_push(&w->pair, obj))

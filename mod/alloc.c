@@ -1,0 +1,146 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * General sized allocation: magpie_alloc()/magpie_free()/magpie_size().
+ * Sizes up to MAGPIE_MAX_SMALL_SIZE use one internal cache per size class
+ * ("magpie-<size>"); larger ones get a page run of their own from the page
+ * heap, described by a class-0 span so that magpie_free() and
+ * magpie_size() find either kind the same way, through the page's owner.
+ */
+#include <linux/kmemleak.h>
+#include <linux/mm.h>
+#include <linux/slab.h>
+
+#include "cache.h"
+#include "compat.h"
+#include "internal.h"
+#include "magpie.h"
+
+static struct magpie_cache *magpie_class_caches[MAGPIE_NR_SIZECLASSES];
+
+static void *magpie_alloc_large(size_t size, gfp_t gfp)
+{
+	struct magpie_kspan *ks;
+	unsigned long npages = DIV_ROUND_UP(size, PAGE_SIZE);
+
+	if (npages > UINT_MAX || size > U32_MAX)
+		return NULL;
+	ks = kzalloc_obj(*ks, magpie_meta_gfp(gfp));
+	if (!ks)
+		return NULL;
+	if (magpie_heap_alloc_run(&ks->run, npages, gfp)) {
+		kfree(ks);
+		return NULL;
+	}
+	magpie_span_init_large(&ks->s, (uintptr_t)ks->run.addr, npages << PAGE_SHIFT);
+	magpie_span_alloc(&ks->s);
+	magpie_heap_set_owner(ks->run.addr, 1, ks);
+	if ((gfp & __GFP_ZERO) || want_init_on_alloc(0))
+		memset(ks->run.addr, 0, size);
+	kmemleak_alloc(ks->run.addr, size, 1, gfp);
+	return ks->run.addr;
+}
+
+/**
+ * magpie_alloc() - allocate memory of any size
+ * @size: bytes wanted
+ * @gfp: as for magpie_cache_alloc()
+ *
+ * Objects of a power-of-two size up to PAGE_SIZE are aligned to their size,
+ * others to 8 bytes; large ones (over 32 KiB) to the page.
+ *
+ * Return: the memory, ZERO_SIZE_PTR for @size 0 (as kmalloc), or NULL.
+ */
+void *magpie_alloc(size_t size, gfp_t gfp)
+{
+	unsigned int class;
+
+	if (unlikely(!size))
+		return ZERO_SIZE_PTR;
+	class = magpie_size_to_class(size);
+	if (likely(class))
+		return magpie_cache_alloc(magpie_class_caches[class], gfp);
+	return magpie_alloc_large(size, gfp);
+}
+EXPORT_SYMBOL_GPL(magpie_alloc);
+
+/**
+ * magpie_free() - free memory from magpie_alloc()
+ * @ptr: the memory; NULL and ZERO_SIZE_PTR are ignored
+ */
+void magpie_free(const void *ptr)
+{
+	struct magpie_kspan *ks;
+
+	if (unlikely(ZERO_OR_NULL_PTR(ptr)))
+		return;
+	ks = magpie_heap_owner(ptr);
+	if (likely(ks->s.class)) {
+		magpie_cache_free(ks->cache, (void *)ptr);
+		return;
+	}
+	if (ptr != ks->run.addr || magpie_span_free_index(&ks->s, 0)) {
+		pr_err("magpie: bad %s(%p): not the start of a live large object\n", __func__, ptr);
+		return;
+	}
+	kmemleak_free(ptr);
+	magpie_heap_set_owner(ks->run.addr, 1, NULL);
+	magpie_heap_free_run(&ks->run);
+	kfree(ks);
+}
+EXPORT_SYMBOL_GPL(magpie_free);
+
+/**
+ * magpie_size() - usable size of memory from magpie_alloc()
+ * @ptr: the memory
+ *
+ * Return: how many bytes at @ptr may be used (at least what was asked
+ * for), 0 for NULL or ZERO_SIZE_PTR.
+ */
+size_t magpie_size(const void *ptr)
+{
+	struct magpie_kspan *ks;
+
+	if (unlikely(ZERO_OR_NULL_PTR(ptr)))
+		return 0;
+	ks = magpie_heap_owner(ptr);
+	return ks->s.class ? ks->cache->size : ks->s.elemsize;
+}
+EXPORT_SYMBOL_GPL(magpie_size);
+
+/**
+ * magpie_alloc_init() - create the per-class caches
+ *
+ * Return: 0, or the error of the cache that could not be made.
+ */
+int magpie_alloc_init(void)
+{
+	char name[MAGPIE_CACHE_NAME_LEN];
+	unsigned int class;
+
+	for (class = 1; class < MAGPIE_NR_SIZECLASSES; class++) {
+		unsigned int size = magpie_sizeclasses[class].size;
+		struct magpie_cache *cache;
+
+		snprintf(name, sizeof(name), "magpie-%u", size);
+		cache = magpie_cache_create(name, size, 0, 0, NULL);
+		if (IS_ERR(cache)) {
+			magpie_alloc_exit();
+			return PTR_ERR(cache);
+		}
+		magpie_class_caches[class] = cache;
+	}
+	return 0;
+}
+
+/**
+ * magpie_alloc_exit() - destroy the per-class caches
+ */
+void magpie_alloc_exit(void)
+{
+	unsigned int class;
+
+	for (class = 1; class < MAGPIE_NR_SIZECLASSES; class++) {
+		magpie_cache_destroy(magpie_class_caches[class]);
+		magpie_class_caches[class] = NULL;
+	}
+}

@@ -1,0 +1,147 @@
+/* SPDX-License-Identifier: GPL-2.0 */
+/*
+ * Internals of a magpie cache, shared by cache.c (per-CPU front end),
+ * central.c (span lists), reap.c (memory return) and cache_proc.c.
+ *
+ * Lock order (outermost first):
+ *   magpie_caches_mutex       the list of caches (create/destroy/reap/proc)
+ *   magpie_central.lock       one cache's spans
+ *   magpie_heap.lock          the page heap
+ * The depot lock (engine/magazine.c) nests inside nothing and takes
+ * nothing: magazines leave the depot before their objects go to spans.
+ * The central, depot and heap locks are taken with interrupts off, since
+ * every path can be reached from interrupt context; the fast path takes
+ * no lock at all.
+ */
+#ifndef _MAGPIE_CACHE_H
+#define _MAGPIE_CACHE_H
+
+#include <linux/list.h>
+#include <linux/mutex.h>
+#include <linux/percpu.h>
+#include <linux/spinlock.h>
+
+#include "engine/magazine.h"
+#include "engine/span.h"
+#include "pageheap.h"
+
+#define MAGPIE_CACHE_NAME_LEN	32
+
+struct magpie_cache;
+
+enum magpie_span_list {
+	MAGPIE_SPAN_PARTIAL,
+	MAGPIE_SPAN_FULL,
+	MAGPIE_SPAN_EMPTY,
+};
+
+/**
+ * struct magpie_kspan - a span and the kernel's bookkeeping around it
+ * @s: the engine's span (bitmap, counts) [central lock]
+ * @node: link in one of the central lists [central lock]
+ * @run: the pages [set once]
+ * @cache: the owning cache [set once]
+ * @empty_since: jiffies when it last became empty [central lock]
+ * @where: which central list holds it [central lock]
+ */
+struct magpie_kspan {
+	struct magpie_span s;
+	struct list_head node;
+	struct magpie_run run;
+	struct magpie_cache *cache;
+	unsigned long empty_since;
+	enum magpie_span_list where;
+};
+
+/**
+ * struct magpie_central - one cache's spans (Go's mcentral)
+ * @lock: protects everything below and the spans on the lists
+ * @partial: spans with objects both out and free
+ * @full: spans with every object out
+ * @empty: spans with no object out, kept one reap interval before they
+ *	go back to the page heap
+ * @nr_spans: spans on all three lists
+ * @nr_empty: spans on @empty
+ * @free_objects: free objects in all spans
+ * @lock_count: acquisitions of @lock (statistics)
+ */
+struct magpie_central {
+	spinlock_t lock;	/* documented above */
+	struct list_head partial;
+	struct list_head full;
+	struct list_head empty;
+	unsigned long nr_spans;
+	unsigned long nr_empty;
+	unsigned long free_objects;
+	u64 lock_count;
+};
+
+/**
+ * struct magpie_cpu_cache - one CPU's front end of a cache
+ * @pair: loaded and previous magazines [owner: this CPU while @busy]
+ * @busy: set while this CPU's code is inside @pair. Code that interrupts
+ *	it (softirq, hardirq) sees it set and takes the locked slow path
+ *	instead; plain stores with compiler barriers suffice since only this
+ *	CPU ever reads or writes it (the local_trylock idea, which 6.1 lacks)
+ * @alloc_hits: allocations served by @pair [this CPU]
+ * @alloc_misses: allocations that went further [this CPU]
+ * @free_hits: frees stored in @pair [this CPU]
+ * @free_misses: frees that went further [this CPU]
+ */
+struct magpie_cpu_cache {
+	struct magpie_mag_pair pair;
+	u8 busy;
+	u64 alloc_hits;
+	u64 alloc_misses;
+	u64 free_hits;
+	u64 free_misses;
+};
+
+/**
+ * struct magpie_cache - a named object cache
+ * @name: for /proc and reports [set once]
+ * @object_size: size asked for at creation [set once]
+ * @size: bytes per object, the class size [set once]
+ * @align: guaranteed alignment [set once]
+ * @class: size class of the spans [set once]
+ * @flags: MAGPIE_CACHE_* flags [set once]
+ * @ctor: constructor run on each object when its span is made [set once]
+ * @cpu: per-CPU front ends
+ * @depot: shared magazines
+ * @central: spans
+ * @list: link in magpie_caches [magpie_caches_mutex]
+ * @leaked: destroyed with objects still out; kept so they stay valid
+ */
+struct magpie_cache {
+	char name[MAGPIE_CACHE_NAME_LEN];
+	unsigned int object_size;
+	unsigned int size;
+	unsigned int align;
+	unsigned int class;
+	unsigned long flags;
+	void (*ctor)(void *obj);
+	struct magpie_cpu_cache __percpu *cpu;
+	struct magpie_depot depot;
+	struct magpie_central central;
+	struct list_head list;
+	bool leaked;
+};
+
+extern struct mutex magpie_caches_mutex;
+extern struct list_head magpie_caches;
+
+/* central.c */
+void magpie_central_init(struct magpie_central *central);
+unsigned int magpie_central_alloc(struct magpie_cache *cache, void **objs,
+				  unsigned int nr, gfp_t gfp);
+void magpie_central_free(struct magpie_cache *cache, void **objs, unsigned int nr);
+unsigned long magpie_central_release_empty(struct magpie_cache *cache,
+					   unsigned long min_idle);
+unsigned long magpie_central_objects_out(struct magpie_cache *cache);
+
+/* cache.c */
+void magpie_cache_drain_cpu(struct magpie_cache *cache, unsigned int cpu);
+void magpie_cache_drain_depot(struct magpie_cache *cache, bool all);
+void magpie_magazine_release(struct magpie_cache *cache, struct magpie_magazine *list);
+
+#endif /* _MAGPIE_CACHE_H */

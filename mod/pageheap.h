@@ -1,0 +1,89 @@
+/* SPDX-License-Identifier: GPL-2.0 */
+/*
+ * The page heap: page runs for spans and large objects, cut from chunks
+ * taken from the buddy allocator, and the object -> span map.
+ */
+#ifndef _MAGPIE_PAGEHEAP_H
+#define _MAGPIE_PAGEHEAP_H
+
+#include <linux/gfp.h>
+#include <linux/mm.h>
+
+struct magpie_chunk;
+
+/*
+ * Flags for magpie's own metadata (span descriptors, magazines, chunk
+ * headers): the caller's context constraints, none of its object flags.
+ */
+static inline gfp_t magpie_meta_gfp(gfp_t gfp)
+{
+	return gfp & (GFP_KERNEL | __GFP_HIGH | __GFP_NOWARN);
+}
+
+/**
+ * struct magpie_run - a run of pages handed out by the page heap
+ * @addr: first byte (page aligned, in the direct map)
+ * @npages: pages in the run
+ * @chunk: the chunk it was cut from, NULL when it came straight from the
+ *	buddy allocator (runs too large for a chunk, or no chunk could be had)
+ */
+struct magpie_run {
+	void *addr;
+	unsigned int npages;
+	struct magpie_chunk *chunk;
+};
+
+/**
+ * struct magpie_heap_stats - page heap figures for /proc
+ * @chunks: chunks held
+ * @chunk_pages: pages in those chunks
+ * @run_pages: pages handed out in runs, from chunks or direct
+ * @direct_pages: pages of runs taken straight from the buddy allocator
+ * @chunks_released: chunks given back to the buddy allocator so far
+ */
+struct magpie_heap_stats {
+	unsigned long chunks;
+	unsigned long chunk_pages;
+	unsigned long run_pages;
+	unsigned long direct_pages;
+	unsigned long chunks_released;
+};
+
+int magpie_heap_init(unsigned int chunk_order);
+void magpie_heap_exit(void);
+int magpie_heap_alloc_run(struct magpie_run *run, unsigned int npages, gfp_t gfp);
+void magpie_heap_free_run(struct magpie_run *run);
+unsigned long magpie_heap_release_idle(unsigned long min_idle);
+void magpie_heap_get_stats(struct magpie_heap_stats *stats);
+
+/**
+ * magpie_heap_set_owner() - record @owner as the span of a run's pages
+ * @addr: first byte of the run
+ * @npages: pages to mark
+ * @owner: the span, or NULL to clear
+ *
+ * Stored in each page's ->private: the pages are order-0 pages magpie owns
+ * outright (split from their chunk), so the field is ours, and an object's
+ * span is one virt_to_page() away with no table to keep.
+ */
+static inline void magpie_heap_set_owner(void *addr, unsigned int npages, void *owner)
+{
+	struct page *page = virt_to_page(addr);
+	unsigned int i;
+
+	for (i = 0; i < npages; i++)
+		set_page_private(page + i, (unsigned long)owner);
+}
+
+/**
+ * magpie_heap_owner() - the span an object magpie handed out belongs to
+ * @obj: the object
+ *
+ * Return: what magpie_heap_set_owner() recorded for @obj's page.
+ */
+static inline void *magpie_heap_owner(const void *obj)
+{
+	return (void *)page_private(virt_to_page(obj));
+}
+
+#endif /* _MAGPIE_PAGEHEAP_H */

@@ -1,0 +1,387 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * KUnit suite magpie_cache: the object caches end to end in the kernel
+ * (page heap, central lists, magazines and depot together), and the
+ * general allocator on top of them.
+ */
+#include <kunit/test.h>
+#include <linux/atomic.h>
+#include <linux/completion.h>
+#include <linux/delay.h>
+#include <linux/err.h>
+#include <linux/kthread.h>
+#include <linux/random.h>
+#include <linux/slab.h>
+
+#include "../cache.h"
+#include "../magpie.h"
+#include "suites.h"
+
+/* Every CPU's magazines and the depot back to the spans. */
+static void mt_drain(struct magpie_cache *c)
+{
+	unsigned int cpu;
+
+	for_each_possible_cpu(cpu)
+		magpie_cache_drain_cpu(c, cpu);
+	magpie_cache_drain_depot(c, true);
+}
+
+static struct magpie_cache *mt_cache(struct kunit *test, const char *name,
+				     unsigned int size, unsigned int align,
+				     void (*ctor)(void *))
+{
+	struct magpie_cache *cache = magpie_cache_create(name, size, align, 0, ctor);
+
+	KUNIT_ASSERT_FALSE_MSG(test, IS_ERR(cache), "create %s: %ld", name, PTR_ERR(cache));
+	return cache;
+}
+
+/* Every bad argument is refused with -EINVAL and creates nothing. */
+static void cache_create_rejects_bad_arguments(struct kunit *test)
+{
+	static const struct { const char *name; unsigned int size, align; unsigned long flags; }
+	bad[] = {
+		{ NULL, 64, 0, 0 },
+		{ "", 64, 0, 0 },
+		{ "a-name-that-is-far-too-long-for-a-cache", 64, 0, 0 },
+		{ "zero", 0, 0, 0 },
+		{ "huge", MAGPIE_MAX_SMALL_SIZE + 1, 0, 0 },
+		{ "align3", 64, 3, 0 },
+		{ "align2page", 64, 2 * PAGE_SIZE, 0 },
+		{ "flags", 64, 0, 1 },
+	};
+	unsigned int i;
+
+	for (i = 0; i < ARRAY_SIZE(bad); i++) {
+		struct magpie_cache *c = magpie_cache_create(bad[i].name, bad[i].size,
+							     bad[i].align, bad[i].flags, NULL);
+
+		KUNIT_EXPECT_EQ_MSG(test, PTR_ERR(c), -EINVAL, "case %u", i);
+		if (!IS_ERR(c))
+			magpie_cache_destroy(c);
+	}
+	magpie_cache_destroy(NULL);
+	magpie_cache_destroy(ERR_PTR(-EINVAL));
+}
+
+/* Objects are distinct, usable, aligned; all memory goes back. */
+static void cache_alloc_free_many(struct kunit *test)
+{
+	struct magpie_cache *c = mt_cache(test, "t-many", 72, 0, NULL);
+	const unsigned int n = 2000;
+	void **objs = kunit_kcalloc(test, n, sizeof(void *), GFP_KERNEL);
+	unsigned int i, j;
+
+	KUNIT_ASSERT_NOT_NULL(test, objs);
+	for (i = 0; i < n; i++) {
+		objs[i] = magpie_cache_alloc(c, GFP_KERNEL);
+		KUNIT_ASSERT_NOT_NULL(test, objs[i]);
+		KUNIT_EXPECT_EQ(test, (unsigned long)objs[i] % 8, 0UL);
+		memset(objs[i], i & 0xff, 72);
+	}
+	for (i = 0; i < n; i++)
+		for (j = 0; j < 72; j++)
+			if (((u8 *)objs[i])[j] != (i & 0xff)) {
+				KUNIT_FAIL(test, "object %u overwritten at byte %u", i, j);
+				i = n;
+				break;
+			}
+	for (i = 0; i < n; i++)
+		magpie_cache_free(c, objs[i]);
+	mt_drain(c);
+	KUNIT_EXPECT_EQ(test, magpie_central_objects_out(c), 0UL);
+	KUNIT_EXPECT_GT(test, magpie_central_release_empty(c, 0), 0UL);
+	magpie_cache_destroy(c);
+}
+
+/* Alignment: natural for powers of two, as asked otherwise. */
+static void cache_alignment(struct kunit *test)
+{
+	static const struct { unsigned int size, align, want; } cases[] = {
+		{ 24, 0, 8 }, { 100, 64, 64 }, { 512, 0, 512 }, { 4096, 0, 4096 },
+		{ 1, 0, 8 }, { 3000, 256, 256 }, { 8192, 0, 8 },
+	};
+	unsigned int i, k;
+
+	for (i = 0; i < ARRAY_SIZE(cases); i++) {
+		struct magpie_cache *c = mt_cache(test, "t-align", cases[i].size,
+						  cases[i].align, NULL);
+		void *objs[16];
+
+		for (k = 0; k < ARRAY_SIZE(objs); k++) {
+			objs[k] = magpie_cache_alloc(c, GFP_KERNEL);
+			KUNIT_ASSERT_NOT_NULL(test, objs[k]);
+			KUNIT_EXPECT_EQ_MSG(test, (unsigned long)objs[k] % cases[i].want, 0UL,
+					    "size %u align %u", cases[i].size, cases[i].align);
+		}
+		for (k = 0; k < ARRAY_SIZE(objs); k++)
+			magpie_cache_free(c, objs[k]);
+		magpie_cache_destroy(c);
+	}
+}
+
+static atomic_t mt_ctor_calls;
+
+static void mt_ctor(void *obj)
+{
+	atomic_inc(&mt_ctor_calls);
+	*(u32 *)obj = 0xc0ffee;
+}
+
+/* The constructor runs once per object when its span is made, not per allocation. */
+static void cache_ctor_once_per_object(struct kunit *test)
+{
+	struct magpie_cache *c;
+	void *objs[40];
+	unsigned int i, round;
+
+	atomic_set(&mt_ctor_calls, 0);
+	c = mt_cache(test, "t-ctor", 256, 0, mt_ctor);
+	for (round = 0; round < 3; round++) {
+		for (i = 0; i < ARRAY_SIZE(objs); i++) {
+			objs[i] = magpie_cache_alloc(c, GFP_KERNEL);
+			KUNIT_ASSERT_NOT_NULL(test, objs[i]);
+			KUNIT_EXPECT_EQ(test, *(u32 *)objs[i], 0xc0ffeeU);
+		}
+		for (i = 0; i < ARRAY_SIZE(objs); i++)
+			magpie_cache_free(c, objs[i]);
+	}
+	/* 256-byte spans hold 16: every object constructed exactly once. */
+	KUNIT_EXPECT_EQ(test, atomic_read(&mt_ctor_calls) % 16, 0);
+	KUNIT_EXPECT_LE(test, atomic_read(&mt_ctor_calls), 16 * (int)c->central.nr_spans);
+	KUNIT_EXPECT_GE(test, atomic_read(&mt_ctor_calls), (int)ARRAY_SIZE(objs));
+	magpie_cache_destroy(c);
+}
+
+/* __GFP_ZERO zeroes an object even when it was dirty when freed. */
+static void cache_gfp_zero(struct kunit *test)
+{
+	struct magpie_cache *c = mt_cache(test, "t-zero", 200, 0, NULL);
+	u8 *p = magpie_cache_alloc(c, GFP_KERNEL);
+	unsigned int i;
+
+	KUNIT_ASSERT_NOT_NULL(test, p);
+	memset(p, 0xa5, 200);
+	magpie_cache_free(c, p);
+	p = magpie_cache_alloc(c, GFP_KERNEL | __GFP_ZERO);
+	KUNIT_ASSERT_NOT_NULL(test, p);
+	for (i = 0; i < 200; i++)
+		if (p[i]) {
+			KUNIT_FAIL(test, "byte %u not zeroed", i);
+			break;
+		}
+	magpie_cache_free(c, p);
+	magpie_cache_destroy(c);
+}
+
+/* Bulk allocation gives distinct objects and frees them all. */
+static void cache_bulk(struct kunit *test)
+{
+	struct magpie_cache *c = mt_cache(test, "t-bulk", 128, 0, NULL);
+	void **objs = kunit_kcalloc(test, 300, sizeof(void *), GFP_KERNEL);
+	unsigned int i, j;
+
+	KUNIT_ASSERT_NOT_NULL(test, objs);
+	KUNIT_ASSERT_EQ(test, magpie_cache_alloc_bulk(c, GFP_KERNEL, 16, objs), 16);
+	KUNIT_ASSERT_EQ(test, magpie_cache_alloc_bulk(c, GFP_KERNEL, 284, objs + 16), 284);
+	for (i = 0; i < 300; i++)
+		for (j = i + 1; j < 300; j++)
+			KUNIT_ASSERT_PTR_NE(test, objs[i], objs[j]);
+	magpie_cache_free_bulk(c, 300, objs);
+	mt_drain(c);
+	KUNIT_EXPECT_EQ(test, magpie_central_objects_out(c), 0UL);
+	magpie_cache_destroy(c);
+}
+
+/* Destroying with objects out reports them and keeps the memory valid. */
+static void cache_destroy_with_objects_remaining(struct kunit *test)
+{
+	struct magpie_cache *c = mt_cache(test, "t-leak", 64, 0, NULL);
+	void *a = magpie_cache_alloc(c, GFP_KERNEL), *b = magpie_cache_alloc(c, GFP_KERNEL);
+
+	KUNIT_ASSERT_NOT_NULL(test, a);
+	KUNIT_ASSERT_NOT_NULL(test, b);
+	magpie_cache_destroy(c);
+	KUNIT_EXPECT_TRUE(test, c->leaked);
+	memset(a, 1, 64);	/* still valid memory */
+	magpie_cache_free(c, a);
+	magpie_cache_free(c, b);
+	magpie_cache_destroy(c);	/* now it can go */
+}
+
+/* magpie_alloc: every small size, then large ones, report usable sizes. */
+static void alloc_general_sizes(struct kunit *test)
+{
+	size_t size;
+
+	for (size = 1; size <= 4096; size += size < 64 ? 1 : 37) {
+		u8 *p = magpie_alloc(size, GFP_KERNEL);
+
+		KUNIT_ASSERT_NOT_NULL(test, p);
+		KUNIT_EXPECT_EQ(test, magpie_size(p),
+				(size_t)magpie_class_size(magpie_size_to_class(size)));
+		memset(p, 0x5a, magpie_size(p));
+		magpie_free(p);
+	}
+	for (size = MAGPIE_MAX_SMALL_SIZE + 1; size < 300000; size = size * 3 / 2) {
+		u8 *p = magpie_alloc(size, GFP_KERNEL);
+
+		KUNIT_ASSERT_NOT_NULL(test, p);
+		KUNIT_EXPECT_EQ(test, (unsigned long)p % PAGE_SIZE, 0UL);
+		KUNIT_EXPECT_GE(test, magpie_size(p), size);
+		memset(p, 0x5a, size);
+		magpie_free(p);
+	}
+	KUNIT_EXPECT_PTR_EQ(test, magpie_alloc(0, GFP_KERNEL), ZERO_SIZE_PTR);
+	KUNIT_EXPECT_EQ(test, magpie_size(ZERO_SIZE_PTR), (size_t)0);
+	magpie_free(NULL);
+	magpie_free(ZERO_SIZE_PTR);
+}
+
+/* Idle memory goes back: spans to the heap, chunks to the buddy allocator. */
+static void cache_memory_returns(struct kunit *test)
+{
+	struct magpie_cache *c = mt_cache(test, "t-return", 1024, 0, NULL);
+	struct magpie_heap_stats before, during, after;
+	const unsigned int n = 1024;	/* 1 MiB of objects */
+	void **objs = kunit_kcalloc(test, n, sizeof(void *), GFP_KERNEL);
+	unsigned int i;
+
+	KUNIT_ASSERT_NOT_NULL(test, objs);
+	magpie_heap_get_stats(&before);
+	for (i = 0; i < n; i++) {
+		objs[i] = magpie_cache_alloc(c, GFP_KERNEL);
+		KUNIT_ASSERT_NOT_NULL(test, objs[i]);
+	}
+	magpie_heap_get_stats(&during);
+	KUNIT_EXPECT_GE(test, during.run_pages - before.run_pages, 256UL);
+	for (i = 0; i < n; i++)
+		magpie_cache_free(c, objs[i]);
+	mt_drain(c);
+	magpie_central_release_empty(c, 0);
+	magpie_heap_release_idle(0);
+	magpie_heap_get_stats(&after);
+	KUNIT_EXPECT_LE(test, after.run_pages, before.run_pages);
+	KUNIT_EXPECT_LE(test, after.chunk_pages, before.chunk_pages);
+	magpie_cache_destroy(c);
+}
+
+struct mt_stress {
+	struct magpie_cache *cache;
+	spinlock_t lock;		/* protects handoff[] */
+	void *handoff[64];
+	unsigned int nr_handoff;
+	atomic_t errors;
+	unsigned long deadline;
+	struct completion done[2];
+};
+
+/*
+ * Each thread fills its objects with its own tag and checks the tag before
+ * freeing; some objects are freed by the other CPU through a handoff list.
+ * An object handed to two owners at once shows up as a wrong tag.
+ */
+static int mt_stress_thread(void *arg)
+{
+	struct mt_stress *s = arg;
+	unsigned int me = raw_smp_processor_id() & 1, i;
+	u32 tag = 0x1000 + me;
+	void *mine[32] = { NULL };
+
+	while (time_before(jiffies, s->deadline)) {
+		for (i = 0; i < ARRAY_SIZE(mine); i++) {
+			u32 *p = mine[i];
+			void *give = NULL;
+
+			if (p) {
+				if (p[0] != tag || p[15] != tag)
+					atomic_inc(&s->errors);
+				if (get_random_u32_below(4) == 0) {
+					spin_lock(&s->lock);
+					if (s->nr_handoff < ARRAY_SIZE(s->handoff)) {
+						p[0] = 0;
+						p[15] = 0;
+						s->handoff[s->nr_handoff++] = p;
+						p = NULL;
+					}
+					spin_unlock(&s->lock);
+				}
+				if (p)
+					magpie_cache_free(s->cache, p);
+				mine[i] = NULL;
+				continue;
+			}
+			p = magpie_cache_alloc(s->cache, GFP_KERNEL);
+			if (!p) {
+				atomic_inc(&s->errors);
+				continue;
+			}
+			p[0] = tag;
+			p[15] = tag;
+			mine[i] = p;
+			spin_lock(&s->lock);
+			if (s->nr_handoff)
+				give = s->handoff[--s->nr_handoff];
+			spin_unlock(&s->lock);
+			if (give)
+				magpie_cache_free(s->cache, give);
+		}
+		cond_resched();
+	}
+	for (i = 0; i < ARRAY_SIZE(mine); i++)
+		if (mine[i])
+			magpie_cache_free(s->cache, mine[i]);
+	complete(&s->done[me]);
+	return 0;
+}
+
+static void cache_stress_two_cpus(struct kunit *test)
+{
+	struct mt_stress *s = kunit_kzalloc(test, sizeof(*s), GFP_KERNEL);
+	struct task_struct *t[2];
+	unsigned int cpu;
+
+	KUNIT_ASSERT_NOT_NULL(test, s);
+	if (num_online_cpus() < 2)
+		kunit_skip(test, "needs two CPUs");
+	s->cache = mt_cache(test, "t-stress", 64, 0, NULL);
+	spin_lock_init(&s->lock);
+	init_completion(&s->done[0]);
+	init_completion(&s->done[1]);
+	s->deadline = jiffies + 2 * HZ;
+	for (cpu = 0; cpu < 2; cpu++) {
+		t[cpu] = kthread_create(mt_stress_thread, s, "magpie-stress/%u", cpu);
+		KUNIT_ASSERT_FALSE(test, IS_ERR(t[cpu]));
+		kthread_bind(t[cpu], cpu);
+	}
+	wake_up_process(t[0]);
+	wake_up_process(t[1]);
+	wait_for_completion(&s->done[0]);
+	wait_for_completion(&s->done[1]);
+	while (s->nr_handoff)
+		magpie_cache_free(s->cache, s->handoff[--s->nr_handoff]);
+	KUNIT_EXPECT_EQ(test, atomic_read(&s->errors), 0);
+	mt_drain(s->cache);
+	KUNIT_EXPECT_EQ(test, magpie_central_objects_out(s->cache), 0UL);
+	magpie_cache_destroy(s->cache);
+}
+
+static struct kunit_case magpie_cache_cases[] = {
+	KUNIT_CASE(cache_create_rejects_bad_arguments),
+	KUNIT_CASE(cache_alloc_free_many),
+	KUNIT_CASE(cache_alignment),
+	KUNIT_CASE(cache_ctor_once_per_object),
+	KUNIT_CASE(cache_gfp_zero),
+	KUNIT_CASE(cache_bulk),
+	KUNIT_CASE(cache_destroy_with_objects_remaining),
+	KUNIT_CASE(alloc_general_sizes),
+	KUNIT_CASE(cache_memory_returns),
+	KUNIT_CASE(cache_stress_two_cpus),
+	{}
+};
+
+struct kunit_suite magpie_cache_suite = {
+	.name = "magpie_cache",
+	.test_cases = magpie_cache_cases,
+};

@@ -1,0 +1,10 @@
+/* SPDX-License-Identifier: GPL-2.0 */
+/* KUnit suites defined in their own files and registered by kunit_main.c. */
+#ifndef _MAGPIE_TESTS_SUITES_H
+#define _MAGPIE_TESTS_SUITES_H
+
+#include <kunit/test.h>
+
+extern struct kunit_suite magpie_cache_suite;
+
+#endif /* _MAGPIE_TESTS_SUITES_H */
