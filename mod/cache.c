@@ -86,7 +86,7 @@ static void magpie_mag_put(struct magpie_cache *cache, struct magpie_magazine *m
 	if (mag == &magpie_magazine_none)
 		return;
 	if (mag->rounds && mag->rounds < mag->size) {
-		magpie_central_free(cache, mag->objs, mag->rounds);
+		magpie_central_free(cache, mag->objs, mag->rounds, false);
 		mag->rounds = 0;
 	}
 	magpie_depot_put(&cache->depot, mag);
@@ -95,7 +95,8 @@ static void magpie_mag_put(struct magpie_cache *cache, struct magpie_magazine *m
 /**
  * magpie_magazine_release() - free magazines, their objects back to spans
  * @cache: the cache they belong to
- * @list: magazines linked through ->next
+ * @list: magazines linked through ->next, known to be idle (reaped or
+ *	drained), so spans they empty may go back to the page heap at once
  */
 void magpie_magazine_release(struct magpie_cache *cache, struct magpie_magazine *list)
 {
@@ -103,7 +104,7 @@ void magpie_magazine_release(struct magpie_cache *cache, struct magpie_magazine 
 		struct magpie_magazine *next = list->next;
 
 		if (list->rounds)
-			magpie_central_free(cache, list->objs, list->rounds);
+			magpie_central_free(cache, list->objs, list->rounds, true);
 		kfree(list);
 		list = next;
 	}
@@ -238,7 +239,7 @@ static void magpie_cache_free_slow(struct magpie_cache *cache, void *obj)
 	mag = kmalloc(struct_size(mag, objs, READ_ONCE(cache->depot.mag_size)),
 		      GFP_NOWAIT | __GFP_NOWARN);
 	if (!mag) {
-		magpie_central_free(cache, &obj, 1);
+		magpie_central_free(cache, &obj, 1, false);
 		return;
 	}
 	mag->size = READ_ONCE(cache->depot.mag_size);
@@ -312,7 +313,7 @@ int magpie_cache_alloc_bulk(struct magpie_cache *cache, gfp_t gfp, size_t nr, vo
 		i += got;
 		if (got < want) {
 			/* Never handed out: straight back, no free hooks. */
-			magpie_central_free(cache, objs, i);
+			magpie_central_free(cache, objs, i, false);
 			return 0;
 		}
 	}
@@ -346,7 +347,7 @@ void magpie_cache_free_bulk(struct magpie_cache *cache, size_t nr, void **objs)
 	while (i < nr) {
 		unsigned int n = min_t(size_t, nr - i, UINT_MAX);
 
-		magpie_central_free(cache, objs + i, n);
+		magpie_central_free(cache, objs + i, n, false);
 		i += n;
 	}
 }

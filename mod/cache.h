@@ -134,7 +134,8 @@ extern struct list_head magpie_caches;
 void magpie_central_init(struct magpie_central *central);
 unsigned int magpie_central_alloc(struct magpie_cache *cache, void **objs,
 				  unsigned int nr, gfp_t gfp);
-void magpie_central_free(struct magpie_cache *cache, void **objs, unsigned int nr);
+void magpie_central_free(struct magpie_cache *cache, void **objs, unsigned int nr,
+			 bool idle);
 unsigned long magpie_central_release_empty(struct magpie_cache *cache,
 					   unsigned long min_idle);
 unsigned long magpie_central_objects_out(struct magpie_cache *cache);

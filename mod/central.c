@@ -40,15 +40,21 @@ static struct list_head *magpie_central_list(struct magpie_central *central,
 	}
 }
 
+/*
+ * Age given to a span emptied by objects already proven idle: older than
+ * any reap interval, so the next pass releases it.
+ */
+#define MAGPIE_LONG_IDLE	(700 * HZ)
+
 /* Puts @ks on list @to, keeping the empty count and age right. */
 static void magpie_span_move(struct magpie_central *central, struct magpie_kspan *ks,
-			     enum magpie_span_list to)
+			     enum magpie_span_list to, bool idle)
 {
 	if (ks->where == MAGPIE_SPAN_EMPTY)
 		central->nr_empty--;
 	if (to == MAGPIE_SPAN_EMPTY) {
 		central->nr_empty++;
-		ks->empty_since = jiffies;
+		ks->empty_since = idle ? jiffies - MAGPIE_LONG_IDLE : jiffies;
 	}
 	ks->where = to;
 	list_move(&ks->node, magpie_central_list(central, to));
@@ -128,7 +134,7 @@ unsigned int magpie_central_alloc(struct magpie_cache *cache, void **objs,
 		got += n;
 		central->free_objects -= n;
 		magpie_span_move(central, ks, magpie_span_full(&ks->s) ?
-				 MAGPIE_SPAN_FULL : MAGPIE_SPAN_PARTIAL);
+				 MAGPIE_SPAN_FULL : MAGPIE_SPAN_PARTIAL, false);
 	}
 	spin_unlock_irqrestore(&central->lock, flags);
 	return got;
@@ -139,11 +145,14 @@ unsigned int magpie_central_alloc(struct magpie_cache *cache, void **objs,
  * @cache: the cache they came from
  * @objs: the objects
  * @nr: how many
+ * @idle: the objects sat unused for a reap interval (reaped magazines):
+ *	spans they empty are released by the next pass, not one later
  *
  * An object that is not out (a double free) or not the start of an object
  * of this cache's spans is reported and left alone.
  */
-void magpie_central_free(struct magpie_cache *cache, void **objs, unsigned int nr)
+void magpie_central_free(struct magpie_cache *cache, void **objs, unsigned int nr,
+			 bool idle)
 {
 	struct magpie_central *central = &cache->central;
 	unsigned long flags;
@@ -163,9 +172,9 @@ void magpie_central_free(struct magpie_cache *cache, void **objs, unsigned int n
 		}
 		central->free_objects++;
 		if (magpie_span_empty(&ks->s))
-			magpie_span_move(central, ks, MAGPIE_SPAN_EMPTY);
+			magpie_span_move(central, ks, MAGPIE_SPAN_EMPTY, idle);
 		else if (ks->where == MAGPIE_SPAN_FULL)
-			magpie_span_move(central, ks, MAGPIE_SPAN_PARTIAL);
+			magpie_span_move(central, ks, MAGPIE_SPAN_PARTIAL, false);
 	}
 	spin_unlock_irqrestore(&central->lock, flags);
 }

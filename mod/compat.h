@@ -37,4 +37,58 @@
 #define kzalloc_obj(VAR, GFP)	kzalloc(sizeof(VAR), GFP)
 #endif
 
+/*
+ * Shrinkers are allocated by the core since 6.7 (shrinker_alloc() and
+ * shrinker_register()); before, the caller embeds and registers one.
+ * magpie_shrinker_create() returns a registered shrinker either way.
+ */
+#include <linux/shrinker.h>
+#if LINUX_VERSION_CODE >= KERNEL_VERSION(6, 7, 0)
+static inline struct shrinker *
+magpie_shrinker_create(unsigned long (*count)(struct shrinker *, struct shrink_control *),
+		       unsigned long (*scan)(struct shrinker *, struct shrink_control *),
+		       const char *name)
+{
+	struct shrinker *s = shrinker_alloc(0, "%s", name);
+
+	if (!s)
+		return NULL;
+	s->count_objects = count;
+	s->scan_objects = scan;
+	s->seeks = DEFAULT_SEEKS;
+	shrinker_register(s);
+	return s;
+}
+
+static inline void magpie_shrinker_destroy(struct shrinker *s)
+{
+	shrinker_free(s);
+}
+#else
+static inline struct shrinker *
+magpie_shrinker_create(unsigned long (*count)(struct shrinker *, struct shrink_control *),
+		       unsigned long (*scan)(struct shrinker *, struct shrink_control *),
+		       const char *name)
+{
+	struct shrinker *s = kzalloc(sizeof(*s), GFP_KERNEL);
+
+	if (!s)
+		return NULL;
+	s->count_objects = count;
+	s->scan_objects = scan;
+	s->seeks = DEFAULT_SEEKS;
+	if (register_shrinker(s, "%s", name)) {
+		kfree(s);
+		return NULL;
+	}
+	return s;
+}
+
+static inline void magpie_shrinker_destroy(struct shrinker *s)
+{
+	unregister_shrinker(s);
+	kfree(s);
+}
+#endif
+
 #endif /* _MAGPIE_COMPAT_H */

@@ -21,6 +21,17 @@ int magpie_sizeclass_proc_init(struct proc_dir_entry *dir);
 /* cache_proc.c */
 int magpie_cache_proc_init(struct proc_dir_entry *dir);
 
+/* reap.c */
+int magpie_reap_init(void);
+void magpie_reap_exit(void);
+unsigned long magpie_reap_all(bool urgent);
+unsigned int magpie_reap_interval_msecs(void);
+
+/* hotplug.c */
+int magpie_hotplug_init(void);
+void magpie_hotplug_exit(void);
+int magpie_cpu_dead(unsigned int cpu);
+
 /* alloc.c */
 int magpie_alloc_init(void);
 void magpie_alloc_exit(void);

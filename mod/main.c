@@ -25,12 +25,18 @@ static int __init magpie_init(void)
 		pr_err("chunk_order=%u is out of range (4..10)\n", chunk_order);
 		return ret;
 	}
-	ret = magpie_alloc_init();
+	ret = magpie_hotplug_init();
 	if (ret)
 		goto err_heap;
-	ret = magpie_proc_init();
+	ret = magpie_alloc_init();
+	if (ret)
+		goto err_hotplug;
+	ret = magpie_reap_init();
 	if (ret)
 		goto err_alloc;
+	ret = magpie_proc_init();
+	if (ret)
+		goto err_reap;
 	ret = magpie_sizeclass_proc_init(magpie_proc_dir());
 	if (ret)
 		goto err_proc;
@@ -42,8 +48,12 @@ static int __init magpie_init(void)
 
 err_proc:
 	magpie_proc_exit();
+err_reap:
+	magpie_reap_exit();
 err_alloc:
 	magpie_alloc_exit();
+err_hotplug:
+	magpie_hotplug_exit();
 err_heap:
 	magpie_heap_exit();
 	return ret;
@@ -52,7 +62,9 @@ err_heap:
 static void __exit magpie_exit(void)
 {
 	magpie_proc_exit();
+	magpie_reap_exit();
 	magpie_alloc_exit();
+	magpie_hotplug_exit();
 	magpie_heap_exit();
 	pr_info("unloaded\n");
 }

@@ -14,6 +14,7 @@
 #include <linux/slab.h>
 
 #include "../cache.h"
+#include "../internal.h"
 #include "../magpie.h"
 #include "suites.h"
 
@@ -367,6 +368,114 @@ static void cache_stress_two_cpus(struct kunit *test)
 	magpie_cache_destroy(s->cache);
 }
 
+struct mt_fill {
+	struct magpie_cache *cache;
+	struct completion done;
+};
+
+/* Leaves objects in this CPU's magazines. */
+static int mt_fill_thread(void *arg)
+{
+	struct mt_fill *f = arg;
+	void *objs[50];
+	unsigned int i;
+
+	for (i = 0; i < ARRAY_SIZE(objs); i++)
+		objs[i] = magpie_cache_alloc(f->cache, GFP_KERNEL);
+	for (i = 0; i < ARRAY_SIZE(objs); i++)
+		if (objs[i])
+			magpie_cache_free(f->cache, objs[i]);
+	complete(&f->done);
+	return 0;
+}
+
+/* A dead CPU's magazines go to the depot and spans; nothing is lost. */
+static void cache_cpu_dead_flushes(struct kunit *test)
+{
+	struct mt_fill f;
+	struct magpie_cpu_cache *pc;
+	struct task_struct *t;
+
+	if (num_online_cpus() < 2)
+		kunit_skip(test, "needs two CPUs");
+	f.cache = mt_cache(test, "t-hotplug", 128, 0, NULL);
+	init_completion(&f.done);
+	t = kthread_create(mt_fill_thread, &f, "magpie-fill");
+	KUNIT_ASSERT_FALSE(test, IS_ERR(t));
+	kthread_bind(t, 1);
+	wake_up_process(t);
+	wait_for_completion(&f.done);
+	pc = per_cpu_ptr(f.cache->cpu, 1);
+	KUNIT_EXPECT_GT(test, pc->pair.loaded->rounds + pc->pair.previous->rounds, 0U);
+	magpie_cpu_dead(1);
+	KUNIT_EXPECT_PTR_EQ(test, pc->pair.loaded, &magpie_magazine_none);
+	KUNIT_EXPECT_PTR_EQ(test, pc->pair.previous, &magpie_magazine_none);
+	mt_drain(f.cache);
+	KUNIT_EXPECT_EQ(test, magpie_central_objects_out(f.cache), 0UL);
+	magpie_cache_destroy(f.cache);
+}
+
+/*
+ * The reaper itself (not a call from the test) gives a freed burst back to
+ * the buddy allocator within two intervals: one to prove it idle, one to
+ * release it. Per-CPU magazines are not reaped, so they are flushed here.
+ */
+static void cache_reaper_returns_burst(struct kunit *test)
+{
+	struct magpie_cache *c = mt_cache(test, "t-reap", 2048, 0, NULL);
+	unsigned int interval = magpie_reap_interval_msecs(), i, cpu;
+	struct magpie_heap_stats before, during, after;
+	const unsigned int n = 1024;	/* 2 MiB */
+	void **objs = kunit_kcalloc(test, n, sizeof(void *), GFP_KERNEL);
+
+	KUNIT_ASSERT_NOT_NULL(test, objs);
+	magpie_heap_get_stats(&before);
+	for (i = 0; i < n; i++) {
+		objs[i] = magpie_cache_alloc(c, GFP_KERNEL);
+		KUNIT_ASSERT_NOT_NULL(test, objs[i]);
+	}
+	magpie_heap_get_stats(&during);
+	KUNIT_EXPECT_GE(test, during.chunk_pages, before.chunk_pages + 256);
+	for (i = 0; i < n; i++)
+		magpie_cache_free(c, objs[i]);
+	for_each_possible_cpu(cpu)
+		magpie_cpu_dead(cpu);
+	msleep(2 * interval + interval / 2);
+	magpie_heap_get_stats(&after);
+	KUNIT_EXPECT_LE_MSG(test, after.chunk_pages, before.chunk_pages,
+			    "chunk pages before %lu, with the burst %lu, %u ms after freeing %lu",
+			    before.chunk_pages, during.chunk_pages, 2 * interval + interval / 2,
+			    after.chunk_pages);
+	KUNIT_EXPECT_EQ(test, c->central.nr_spans, 0UL);
+	magpie_cache_destroy(c);
+}
+
+/* The shrinker's pass frees everything idle at once. */
+static void cache_shrink_frees_idle_now(struct kunit *test)
+{
+	struct magpie_cache *c = mt_cache(test, "t-shrink", 512, 0, NULL);
+	struct magpie_heap_stats after;
+	const unsigned int n = 256;
+	void **objs = kunit_kcalloc(test, n, sizeof(void *), GFP_KERNEL);
+	unsigned int i;
+
+	KUNIT_ASSERT_NOT_NULL(test, objs);
+	for (i = 0; i < n; i++) {
+		objs[i] = magpie_cache_alloc(c, GFP_KERNEL);
+		KUNIT_ASSERT_NOT_NULL(test, objs[i]);
+	}
+	for (i = 0; i < n; i++)
+		magpie_cache_free(c, objs[i]);
+	mt_drain(c);
+	KUNIT_EXPECT_GT(test, c->central.nr_empty, 0UL);
+	magpie_reap_all(true);
+	magpie_heap_get_stats(&after);
+	KUNIT_EXPECT_EQ(test, c->central.nr_spans, 0UL);
+	KUNIT_EXPECT_EQ(test, after.chunk_pages - min(after.chunk_pages, after.run_pages -
+						       after.direct_pages), 0UL);
+	magpie_cache_destroy(c);
+}
+
 static struct kunit_case magpie_cache_cases[] = {
 	KUNIT_CASE(cache_create_rejects_bad_arguments),
 	KUNIT_CASE(cache_alloc_free_many),
@@ -378,6 +487,9 @@ static struct kunit_case magpie_cache_cases[] = {
 	KUNIT_CASE(alloc_general_sizes),
 	KUNIT_CASE(cache_memory_returns),
 	KUNIT_CASE(cache_stress_two_cpus),
+	KUNIT_CASE(cache_cpu_dead_flushes),
+	KUNIT_CASE(cache_shrink_frees_idle_now),
+	KUNIT_CASE(cache_reaper_returns_burst),
 	{}
 };
 

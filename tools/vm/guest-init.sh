@@ -64,6 +64,7 @@ run_kunit() {
 }
 
 no_proc_dir() { [ ! -e /proc/magpie ]; }
+refused() { ! "$@" && [ ! -e /proc/magpie ]; }
 kmemleak_clean() {
 	# kmemleak reports objects only once they are old enough (5 s).
 	sleep 6
@@ -81,6 +82,9 @@ console "mode $MAGPIE_MODE on $(uname -r), $(nproc) CPUs"
 case "$MAGPIE_MODE" in
 check)
 	out "MAGPIE-SUITE-BEGIN guest.module tap"
+	step "insmod chunk_order=3 refused" refused insmod /magpie/magpie.ko chunk_order=3
+	step "insmod chunk_order=11 refused" refused insmod /magpie/magpie.ko chunk_order=11
+	step "insmod reap_interval_ms=5 refused" refused insmod /magpie/magpie.ko reap_interval_ms=5
 	step "insmod magpie.ko" insmod /magpie/magpie.ko
 	step "/proc/magpie/sizeclasses present" test -r /proc/magpie/sizeclasses
 	out "MAGPIE-SUITE-END guest.module rc=0"

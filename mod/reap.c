@@ -1,0 +1,175 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * Giving memory back: the periodic reaper and the shrinker.
+ *
+ * Every reap interval the reaper trims each cache's depot to its working
+ * set (magazines that sat unused for the whole interval go, Bonwick's
+ * policy), grows magazines where the depot lock was contended, returns
+ * spans that stayed empty for an interval (or were emptied by those idle
+ * magazines) to the page heap, and idle chunks to the buddy allocator.
+ * Memory freed in a burst is thus back within two intervals: one to prove
+ * it idle, one to release it. Under memory pressure the shrinker does all
+ * of that at once, without waiting.
+ *
+ * Limitation: the per-CPU magazine pairs (at most 2 x magsize objects per
+ * CPU and cache) are not reaped; they go back when the CPU goes offline
+ * or the cache is destroyed.
+ */
+#include <linux/jiffies.h>
+#include <linux/moduleparam.h>
+#include <linux/shrinker.h>
+#include <linux/workqueue.h>
+
+#include "cache.h"
+#include "compat.h"
+#include "internal.h"
+
+static unsigned int reap_interval_ms = 2000;
+
+static int magpie_reap_interval_set(const char *val, const struct kernel_param *kp)
+{
+	unsigned int ms;
+	int ret = kstrtouint(val, 0, &ms);
+
+	if (ret)
+		return ret;
+	if (ms < 100 || ms > 600000)
+		return -ERANGE;
+	WRITE_ONCE(reap_interval_ms, ms);
+	return 0;
+}
+
+static const struct kernel_param_ops magpie_reap_interval_ops = {
+	.set = magpie_reap_interval_set,
+	.get = param_get_uint,
+};
+module_param_cb(reap_interval_ms, &magpie_reap_interval_ops, &reap_interval_ms, 0644);
+MODULE_PARM_DESC(reap_interval_ms, "milliseconds between reaper passes (100..600000, default 2000)");
+
+static struct shrinker *magpie_shrinker;
+static void magpie_reap_work_fn(struct work_struct *work);
+static DECLARE_DELAYED_WORK(magpie_reap_work, magpie_reap_work_fn);
+
+static unsigned long magpie_reap_interval(void)
+{
+	return msecs_to_jiffies(READ_ONCE(reap_interval_ms));
+}
+
+/**
+ * magpie_reap_interval_msecs() - the reap interval in force
+ *
+ * Return: milliseconds between reaper passes.
+ */
+unsigned int magpie_reap_interval_msecs(void)
+{
+	return READ_ONCE(reap_interval_ms);
+}
+EXPORT_SYMBOL_IF_KUNIT(magpie_reap_interval_msecs);
+
+static unsigned long magpie_reap_locked(bool urgent)
+{
+	unsigned long min_idle = urgent ? 0 : magpie_reap_interval();
+	struct magpie_cache *cache;
+
+	lockdep_assert_held(&magpie_caches_mutex);
+	list_for_each_entry(cache, &magpie_caches, list) {
+		magpie_cache_drain_depot(cache, urgent);
+		if (!urgent)
+			magpie_depot_resize_check(&cache->depot);
+		magpie_central_release_empty(cache, min_idle);
+		cond_resched();
+	}
+	/*
+	 * Chunks need no grace of their own: they only go idle when the
+	 * spans above were released after theirs, or a large object freed.
+	 */
+	return magpie_heap_release_idle(0);
+}
+
+/**
+ * magpie_reap_all() - one pass of memory return over every cache
+ * @urgent: release everything idle now (shrinker) instead of only what
+ *	stayed idle for a whole interval (reaper)
+ *
+ * Context: process context; takes magpie_caches_mutex.
+ * Return: pages given back to the buddy allocator.
+ */
+unsigned long magpie_reap_all(bool urgent)
+{
+	unsigned long pages;
+
+	mutex_lock(&magpie_caches_mutex);
+	pages = magpie_reap_locked(urgent);
+	mutex_unlock(&magpie_caches_mutex);
+	return pages;
+}
+EXPORT_SYMBOL_IF_KUNIT(magpie_reap_all);
+
+static void magpie_reap_work_fn(struct work_struct *work)
+{
+	magpie_reap_all(false);
+	queue_delayed_work(system_unbound_wq, &magpie_reap_work, magpie_reap_interval());
+}
+
+/*
+ * What the shrinker could free, in pages: idle chunks, empty spans and
+ * the spans the depot's full magazines may empty (counted as their
+ * objects' bytes, an upper bound).
+ */
+static unsigned long magpie_shrink_count(struct shrinker *shrinker,
+					 struct shrink_control *sc)
+{
+	struct magpie_heap_stats hs;
+	struct magpie_cache *cache;
+	unsigned long pages, bytes = 0;
+
+	magpie_heap_get_stats(&hs);
+	pages = hs.chunk_pages - min(hs.chunk_pages, hs.run_pages - hs.direct_pages);
+	if (!mutex_trylock(&magpie_caches_mutex))
+		return pages;
+	list_for_each_entry(cache, &magpie_caches, list) {
+		pages += READ_ONCE(cache->central.nr_empty) *
+			 magpie_sizeclasses[cache->class].npages;
+		bytes += (unsigned long)READ_ONCE(cache->depot.nr_full) *
+			 READ_ONCE(cache->depot.mag_size) * cache->size;
+	}
+	mutex_unlock(&magpie_caches_mutex);
+	return pages + (bytes >> PAGE_SHIFT);
+}
+
+static unsigned long magpie_shrink_scan(struct shrinker *shrinker,
+					struct shrink_control *sc)
+{
+	unsigned long freed;
+
+	/* Reclaim may run under a holder of the mutex: never wait for it. */
+	if (!mutex_trylock(&magpie_caches_mutex))
+		return SHRINK_STOP;
+	freed = magpie_reap_locked(true);
+	mutex_unlock(&magpie_caches_mutex);
+	return freed ? freed : SHRINK_STOP;
+}
+
+/**
+ * magpie_reap_init() - start the reaper and register the shrinker
+ *
+ * Return: 0, or -ENOMEM.
+ */
+int magpie_reap_init(void)
+{
+	magpie_shrinker = magpie_shrinker_create(magpie_shrink_count, magpie_shrink_scan,
+						 "magpie");
+	if (!magpie_shrinker)
+		return -ENOMEM;
+	queue_delayed_work(system_unbound_wq, &magpie_reap_work, magpie_reap_interval());
+	return 0;
+}
+
+/**
+ * magpie_reap_exit() - stop the reaper, unregister the shrinker
+ */
+void magpie_reap_exit(void)
+{
+	magpie_shrinker_destroy(magpie_shrinker);
+	cancel_delayed_work_sync(&magpie_reap_work);
+}

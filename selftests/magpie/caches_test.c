@@ -1,0 +1,143 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * /proc/magpie/caches, the module parameters, and CPU hotplug with the
+ * caches in use. Needs magpie.ko loaded and runs as root in the guest.
+ */
+#define _GNU_SOURCE
+#include <errno.h>
+#include <fcntl.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include <linux/magpie_sizeclasses.h>
+
+#include "../kselftest/kselftest_harness.h"
+
+#define CACHES		"/proc/magpie/caches"
+#define PARAMS		"/sys/module/magpie/parameters/"
+#define CPU1_ONLINE	"/sys/devices/system/cpu/cpu1/online"
+
+static char *slurp(const char *path)
+{
+	size_t len = 0, cap = 1 << 20;
+	char *buf = malloc(cap + 1);
+	int fd = open(path, O_RDONLY);
+	ssize_t n;
+
+	if (!buf || fd < 0) {
+		free(buf);
+		if (fd >= 0)
+			close(fd);
+		return NULL;
+	}
+	while ((n = read(fd, buf + len, cap - len)) > 0)
+		len += n;
+	close(fd);
+	if (n < 0) {
+		free(buf);
+		return NULL;
+	}
+	buf[len] = '\0';
+	return buf;
+}
+
+/* Writes @val to @path; returns 0 or the errno of open or write. */
+static int write_str(const char *path, const char *val)
+{
+	int fd = open(path, O_WRONLY), err = 0;
+
+	if (fd < 0)
+		return errno;
+	if (write(fd, val, strlen(val)) != (ssize_t)strlen(val))
+		err = errno;
+	close(fd);
+	return err;
+}
+
+TEST(caches_root_only)
+{
+	struct stat st;
+
+	ASSERT_EQ(0, stat(CACHES, &st));
+	EXPECT_EQ(0400u, st.st_mode & 07777u);
+}
+
+/* Version line, header, and one line per size class cache. */
+TEST(caches_lists_class_caches)
+{
+	char *text = slurp(CACHES), *line, *save = NULL;
+	unsigned int classes = 0;
+	int a, b, fields;
+
+	ASSERT_NE(NULL, text);
+	fields = sscanf(text, "magpie caches - version: 1.0 init_on_alloc: %d init_on_free: %d",
+			&a, &b);
+	ASSERT_EQ(2, fields) TH_LOG("bad version line");
+	EXPECT_NE(NULL, strstr(text, "\n# name "));
+	for (line = strtok_r(text, "\n", &save); line; line = strtok_r(NULL, "\n", &save)) {
+		unsigned int objsize, size, align;
+		char name[64];
+
+		if (strncmp(line, "magpie-", 7))
+			continue;
+		fields = sscanf(line, "%63s %u %u %u", name, &objsize, &size, &align);
+		ASSERT_EQ(4, fields);
+		EXPECT_EQ(objsize, size);
+		EXPECT_EQ(0u, size % align);
+		classes++;
+	}
+	EXPECT_EQ(MAGPIE_NR_SIZECLASSES - 1u, classes);
+	free(text);
+}
+
+/* reap_interval_ms takes 100..600000 and nothing else. */
+TEST(reap_interval_param_checked)
+{
+	char *old = slurp(PARAMS "reap_interval_ms"), *now;
+
+	ASSERT_NE(NULL, old);
+	EXPECT_EQ(ERANGE, write_str(PARAMS "reap_interval_ms", "99"));
+	EXPECT_EQ(ERANGE, write_str(PARAMS "reap_interval_ms", "600001"));
+	EXPECT_EQ(EINVAL, write_str(PARAMS "reap_interval_ms", "soon"));
+	EXPECT_EQ(EINVAL, write_str(PARAMS "reap_interval_ms", "-5"));
+	EXPECT_EQ(0, write_str(PARAMS "reap_interval_ms", "1500"));
+	now = slurp(PARAMS "reap_interval_ms");
+	ASSERT_NE(NULL, now);
+	EXPECT_STREQ("1500\n", now);
+	EXPECT_EQ(0, write_str(PARAMS "reap_interval_ms", old));
+	free(now);
+	free(old);
+}
+
+/* chunk_order only takes effect at load: read-only afterwards. */
+TEST(chunk_order_read_only)
+{
+	char *val = slurp(PARAMS "chunk_order");
+
+	ASSERT_NE(NULL, val);
+	EXPECT_STREQ("8\n", val);
+	EXPECT_NE(0, write_str(PARAMS "chunk_order", "5"));
+	free(val);
+}
+
+/* A CPU going away and coming back with the caches in use. */
+TEST(cpu_offline_online)
+{
+	char *text;
+
+	if (access(CPU1_ONLINE, W_OK))
+		SKIP(return, "cpu1 cannot be taken offline here");
+	ASSERT_EQ(0, write_str(CPU1_ONLINE, "0"));
+	text = slurp(CACHES);
+	EXPECT_NE(NULL, text);
+	free(text);
+	ASSERT_EQ(0, write_str(CPU1_ONLINE, "1"));
+	text = slurp(CACHES);
+	EXPECT_NE(NULL, text);
+	free(text);
+}
+
+TEST_HARNESS_MAIN
