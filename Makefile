@@ -26,7 +26,7 @@ ENGINE_SRCS := mod/engine/sizeclass.c mod/engine/span.c mod/engine/magazine.c
 GENERATED := uapi/linux/magpie_sizeclasses.h mod/engine/sizeclass_lookup.h \
 	Documentation/sizeclass-table.rst
 
-.PHONY: all selftests modules clean help check run lint host-test gen check-gen install \
+.PHONY: all selftests modules clean help check run bench lint host-test gen check-gen install \
 	modules_install headers_install dkms-install dkms-uninstall deps
 
 all: modules
@@ -35,6 +35,7 @@ help:
 	@echo 'magpie $(VERSION)'
 	@echo '  make run          build, boot the stock Debian 6.1 kernel in QEMU, show magpie'
 	@echo '  make check        every test: host, W=1 builds on 3 kernels, lint, KUnit, kselftests'
+	@echo '  make bench        magpie vs SLUB in one boot each of the perf and stock kernels'
 	@echo '  make              build magpie.ko against KDIR ($(KDIR))'
 	@echo '  make host-test    engine unit tests natively under ASan+UBSan and TSan'
 	@echo '  make lint         checkpatch --strict and sparse'
@@ -122,6 +123,9 @@ lint:
 
 check:
 	@tools/vm/check.sh
+
+bench:
+	@tools/vm/bench.sh
 
 run:
 	@tools/vm/run.sh

@@ -110,7 +110,8 @@ void magpie_magazine_release(struct magpie_cache *cache, struct magpie_magazine 
 	}
 }
 
-static void *magpie_cache_alloc_slow(struct magpie_cache *cache, gfp_t gfp)
+/* Out of line: keeps the fast path's prologue small. */
+static noinline void *magpie_cache_alloc_slow(struct magpie_cache *cache, gfp_t gfp)
 {
 	struct magpie_magazine *mag;
 	struct magpie_cpu_cache *pc;
@@ -210,11 +211,12 @@ void *magpie_cache_alloc(struct magpie_cache *cache, gfp_t gfp)
 }
 EXPORT_SYMBOL_GPL(magpie_cache_alloc);
 
-static void magpie_cache_free_slow(struct magpie_cache *cache, void *obj)
+static noinline void magpie_cache_free_slow(struct magpie_cache *cache, void *obj)
 {
 	struct magpie_magazine *mag;
 	struct magpie_cpu_cache *pc;
 	bool done = false;
+	u32 size;
 
 	/* An empty magazine from the depot for our full previous one. */
 	pc = get_cpu_ptr(cache->cpu);
@@ -236,13 +238,14 @@ static void magpie_cache_free_slow(struct magpie_cache *cache, void *obj)
 		return;
 
 	/* Frees never sleep: a new magazine only if one comes without reclaim. */
-	mag = kmalloc(struct_size(mag, objs, READ_ONCE(cache->depot.mag_size)),
-		      GFP_NOWAIT | __GFP_NOWARN);
+	/* One read: the reaper may grow the size meanwhile. */
+	size = READ_ONCE(cache->depot.mag_size);
+	mag = kmalloc(struct_size(mag, objs, size), GFP_NOWAIT | __GFP_NOWARN);
 	if (!mag) {
 		magpie_central_free(cache, &obj, 1, false);
 		return;
 	}
-	mag->size = READ_ONCE(cache->depot.mag_size);
+	mag->size = size;
 	mag->rounds = 1;
 	mag->objs[0] = obj;
 	pc = get_cpu_ptr(cache->cpu);

@@ -99,6 +99,17 @@ check)
 	[ -e /sys/kernel/debug/kmemleak ] && step "kmemleak finds no leak" kmemleak_clean
 	out "MAGPIE-SUITE-END guest.unload rc=0"
 	;;
+bench)
+	out "MAGPIE-SUITE-BEGIN bench text"
+	{
+		insmod /magpie/magpie.ko &&
+		insmod /magpie/magpie_bench.ko $MAGPIE_BENCH_ARGS &&
+		rmmod magpie_bench &&
+		dmesg | sed -n 's/.*magpie_bench: //p' &&
+		rmmod magpie
+	} >&3 2>&1
+	out "MAGPIE-SUITE-END bench rc=$?"
+	;;
 run)
 	out "MAGPIE-SUITE-BEGIN demo text"
 	{

@@ -3,7 +3,7 @@
 # Packs an initramfs (static busybox, /init, magpie's modules, static test
 # binaries) and boots it under QEMU/TCG, collecting the kernel console and
 # the results channel into build/<kernel>/<mode>/.
-# Usage: guest.sh KNAME IMAGE MODE   (MODE: check | run)
+# Usage: guest.sh KNAME IMAGE MODE   (MODE: check | run | bench)
 # MODULE_DIR (default build/KNAME/module) holds the .ko files, SELFTEST_DIR
 # (default build/selftests) the static test binaries.
 set -euo pipefail
@@ -30,13 +30,15 @@ cp "$busybox" "$root/bin/busybox"
 cp "$MAGPIE_TOP/tools/vm/guest-init.sh" "$root/init"
 chmod +x "$root/init"
 cp "$moddir/magpie.ko" "$root/magpie/"
+[ "$mode" = bench ] && cp "$moddir/magpie_bench.ko" "$root/magpie/"
 kunit=0
 if [ -f "$moddir/magpie_test.ko" ]; then
 	cp "$moddir/magpie_test.ko" "$root/magpie/"
 	kunit=1
 fi
 [ "$mode" = check ] && [ -d "$stdir" ] && cp "$stdir"/* "$root/magpie/selftests/" 2>/dev/null || true
-printf 'MAGPIE_MODE=%s\nMAGPIE_KUNIT=%s\n' "$mode" "$kunit" >"$root/magpie/plan"
+printf 'MAGPIE_MODE=%s\nMAGPIE_KUNIT=%s\nMAGPIE_BENCH_ARGS="%s"\n' \
+	"$mode" "$kunit" "${MAGPIE_BENCH_ARGS:-}" >"$root/magpie/plan"
 (cd "$root" && find . | cpio -o -H newc --quiet) | gzip -1 >"$out/initramfs.cpio.gz"
 
 # panic_on_warn + oops=panic: a splat ends the run at once; panic=-1 reboots
