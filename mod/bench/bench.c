@@ -23,6 +23,7 @@
 #include <linux/random.h>
 #include <linux/slab.h>
 
+#include "../compat.h"
 #include "../magpie.h"
 
 static unsigned int scale = 1;
@@ -63,8 +64,8 @@ static void bench_report(const char *name, u64 mp_ns, u64 sl_ns, u64 ops, bool t
 #define SL_ALLOC(c, gfp)	kmem_cache_alloc(c, gfp)
 #define SL_FREE(c, p)		kmem_cache_free(c, p)
 
-#define BENCH_PAIR(tag, CT, ALLOC, FREE)					\
-static u64 bench_pair_##tag(CT *c, unsigned long iters)			\
+#define BENCH_PAIR(tag, ALLOC, FREE)					\
+static u64 bench_pair_##tag(void *c, unsigned long iters)			\
 {									\
 	u64 t0 = ktime_get_ns();					\
 	unsigned long i;						\
@@ -78,11 +79,11 @@ static u64 bench_pair_##tag(CT *c, unsigned long iters)			\
 	return ktime_get_ns() - t0;					\
 }
 
-BENCH_PAIR(magpie, struct magpie_cache, MP_ALLOC, MP_FREE)
-BENCH_PAIR(slub, struct kmem_cache, SL_ALLOC, SL_FREE)
+BENCH_PAIR(magpie, MP_ALLOC, MP_FREE)
+BENCH_PAIR(slub, SL_ALLOC, SL_FREE)
 
-#define BENCH_BATCH(tag, CT, ALLOC, FREE)					\
-static u64 bench_batch_##tag(CT *c, unsigned int n, bool shuffled,	\
+#define BENCH_BATCH(tag, ALLOC, FREE)					\
+static u64 bench_batch_##tag(void *c, unsigned int n, bool shuffled,	\
 			     unsigned long rounds)			\
 {									\
 	u64 t0 = ktime_get_ns();					\
@@ -98,25 +99,25 @@ static u64 bench_batch_##tag(CT *c, unsigned int n, bool shuffled,	\
 	return ktime_get_ns() - t0;					\
 }
 
-BENCH_BATCH(magpie, struct magpie_cache, MP_ALLOC, MP_FREE)
-BENCH_BATCH(slub, struct kmem_cache, SL_ALLOC, SL_FREE)
+BENCH_BATCH(magpie, MP_ALLOC, MP_FREE)
+BENCH_BATCH(slub, SL_ALLOC, SL_FREE)
 
-#define BENCH_BULK(tag, CT, ALLOC_BULK, FREE_BULK)				\
-static u64 bench_bulk_##tag(CT *c, unsigned long rounds)		\
+#define BENCH_BULK(tag, ALLOC_BULK, FREE_BULK)				\
+static u64 bench_bulk_##tag(void *c, unsigned long rounds)		\
 {									\
 	u64 t0 = ktime_get_ns();					\
 	unsigned long r;						\
 									\
 	for (r = 0; r < rounds; r++) {					\
-		if (!ALLOC_BULK(c, GFP_KERNEL, 16, bc->objs))		\
+		if (!(ALLOC_BULK)(c, GFP_KERNEL, 16, bc->objs))		\
 			break;						\
-		FREE_BULK(c, 16, bc->objs);				\
+		(FREE_BULK)(c, 16, bc->objs);				\
 	}								\
 	return ktime_get_ns() - t0;					\
 }
 
-BENCH_BULK(magpie, struct magpie_cache, magpie_cache_alloc_bulk, magpie_cache_free_bulk)
-BENCH_BULK(slub, struct kmem_cache, kmem_cache_alloc_bulk, kmem_cache_free_bulk)
+BENCH_BULK(magpie, magpie_cache_alloc_bulk, magpie_cache_free_bulk)
+BENCH_BULK(slub, kmem_cache_alloc_bulk, kmem_cache_free_bulk)
 
 #define BENCH_SIZES(tag, ALLOC, FREE)						\
 static u64 bench_sizes_##tag(unsigned long rounds)			\
@@ -188,7 +189,7 @@ static int bench_consumer(void *arg)
 
 static u64 bench_prodcons(bool magpie, unsigned long total)
 {
-	struct bench_ring *ring = kzalloc(sizeof(*ring), GFP_KERNEL);
+	struct bench_ring *ring = kzalloc_obj(*ring, GFP_KERNEL);
 	struct task_struct *t;
 	unsigned long head;
 	u64 t0, ns;
@@ -210,9 +211,11 @@ static u64 bench_prodcons(bool magpie, unsigned long total)
 		void *p = magpie ? magpie_cache_alloc(bc->mp64, GFP_KERNEL) :
 				   kmem_cache_alloc(bc->sl64, GFP_KERNEL);
 
+		/* Acquire: the consumer is done with the slot we reuse. */
 		while (head - smp_load_acquire(&ring->tail) >= BENCH_RING)
 			cpu_relax();
 		ring->slot[head % BENCH_RING] = p;
+		/* Release: the slot is written before the consumer sees it. */
 		smp_store_release(&ring->head, head + 1);
 	}
 	wait_for_completion(&ring->done);
@@ -293,7 +296,7 @@ static int __init magpie_bench_init(void)
 
 	if (!scale || scale > 100)
 		return -EINVAL;
-	bc = kzalloc(sizeof(*bc), GFP_KERNEL);
+	bc = kzalloc_obj(*bc, GFP_KERNEL);
 	if (!bc)
 		return -ENOMEM;
 	bc->mp64 = magpie_cache_create("bench-64", 64, 0, 0, NULL);

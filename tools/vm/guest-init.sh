@@ -119,6 +119,14 @@ run)
 		echo "== cat /proc/magpie/sizeclasses"
 		cat /proc/magpie/sizeclasses
 		echo
+		echo "== a workload: insmod magpie_bench.ko (magpie against SLUB in this"
+		echo "   boot; ratios below 1 favour magpie, _tput ratios above 1 do)"
+		insmod /magpie/magpie_bench.ko && rmmod magpie_bench
+		dmesg | sed -n 's/.*magpie_bench: //p'
+		echo
+		echo "== /proc/magpie/caches, the caches that hold memory now"
+		awk 'NR <= 2 || $6 > 0' /proc/magpie/caches
+		echo
 		echo "== rmmod magpie"
 		rmmod magpie && echo "unloaded cleanly; /proc/magpie $( [ -e /proc/magpie ] && echo still there || echo is gone)"
 	} >&3 2>&1
