@@ -112,7 +112,7 @@ host-test: $(BUILD)/host/engine-asan $(BUILD)/host/depot-tsan
 
 # Static kselftest binaries for the guests.
 SELFTESTS := $(patsubst selftests/magpie/%.c,$(BUILD)/selftests/%,$(wildcard selftests/magpie/*_test.c))
-$(BUILD)/selftests/%: selftests/magpie/%.c $(wildcard selftests/kselftest/*.h) $(wildcard uapi/linux/*.h)
+$(BUILD)/selftests/%: selftests/magpie/%.c $(wildcard selftests/kselftest/*.h selftests/magpie/*.h) $(wildcard uapi/linux/*.h)
 	@mkdir -p $(dir $@)
 	$(HOSTCC) -static -O2 -Wall -Wextra -Werror -I$(TOP)/uapi -o $@ $<
 

@@ -109,9 +109,9 @@ static u64 bench_bulk_##tag(void *c, unsigned long rounds)		\
 	unsigned long r;						\
 									\
 	for (r = 0; r < rounds; r++) {					\
-		if (!(ALLOC_BULK)(c, GFP_KERNEL, 16, bc->objs))		\
+		if (ALLOC_BULK(c, GFP_KERNEL, 16, bc->objs) == 0)	\
 			break;						\
-		(FREE_BULK)(c, 16, bc->objs);				\
+		FREE_BULK(c, 16, bc->objs);				\
 	}								\
 	return ktime_get_ns() - t0;					\
 }

@@ -15,47 +15,11 @@
 #include <linux/magpie_sizeclasses.h>
 
 #include "../kselftest/kselftest_harness.h"
+#include "util.h"
 
 #define CACHES		"/proc/magpie/caches"
 #define PARAMS		"/sys/module/magpie/parameters/"
 #define CPU1_ONLINE	"/sys/devices/system/cpu/cpu1/online"
-
-static char *slurp(const char *path)
-{
-	size_t len = 0, cap = 1 << 20;
-	char *buf = malloc(cap + 1);
-	int fd = open(path, O_RDONLY);
-	ssize_t n;
-
-	if (!buf || fd < 0) {
-		free(buf);
-		if (fd >= 0)
-			close(fd);
-		return NULL;
-	}
-	while ((n = read(fd, buf + len, cap - len)) > 0)
-		len += n;
-	close(fd);
-	if (n < 0) {
-		free(buf);
-		return NULL;
-	}
-	buf[len] = '\0';
-	return buf;
-}
-
-/* Writes @val to @path; returns 0 or the errno of open or write. */
-static int write_str(const char *path, const char *val)
-{
-	int fd = open(path, O_WRONLY), err = 0;
-
-	if (fd < 0)
-		return errno;
-	if (write(fd, val, strlen(val)) != (ssize_t)strlen(val))
-		err = errno;
-	close(fd);
-	return err;
-}
 
 TEST(caches_root_only)
 {

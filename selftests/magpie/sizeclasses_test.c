@@ -16,6 +16,7 @@
 #include <linux/magpie_sizeclasses.h>
 
 #include "../kselftest/kselftest_harness.h"
+#include "util.h"
 
 #define SIZECLASSES "/proc/magpie/sizeclasses"
 
@@ -26,31 +27,6 @@ struct row {
 #define ROW(c, sz, p, o, t, w, tw) { c, sz, p, o, t, w, tw },
 static const struct row uapi_rows[] = { MAGPIE_SIZECLASSES(ROW) };
 #define NROWS ARRAY_SIZE(uapi_rows)
-
-/* Reads the whole file with reads of @chunk bytes; returns a malloc'd string. */
-static char *slurp(const char *path, size_t chunk)
-{
-	size_t len = 0, cap = 1 << 16;
-	char *buf = malloc(cap + 1);
-	int fd = open(path, O_RDONLY);
-	ssize_t n;
-
-	if (!buf || fd < 0) {
-		free(buf);
-		if (fd >= 0)
-			close(fd);
-		return NULL;
-	}
-	while ((n = read(fd, buf + len, chunk < cap - len ? chunk : cap - len)) > 0)
-		len += n;
-	close(fd);
-	if (n < 0 || len == cap) {
-		free(buf);
-		return NULL;
-	}
-	buf[len] = '\0';
-	return buf;
-}
 
 TEST(file_is_world_readable_only)
 {
@@ -63,7 +39,7 @@ TEST(file_is_world_readable_only)
 
 TEST(header_matches_uapi)
 {
-	char *text = slurp(SIZECLASSES, 4096);
+	char *text = slurp_chunked(SIZECLASSES, 4096);
 	unsigned int table, page, classes;
 	char major[8];
 	int fields;
@@ -84,7 +60,7 @@ TEST(header_matches_uapi)
 
 TEST(rows_match_uapi)
 {
-	char *text = slurp(SIZECLASSES, 4096), *line, *save = NULL;
+	char *text = slurp_chunked(SIZECLASSES, 4096), *line, *save = NULL;
 	unsigned int seen = 0;
 
 	ASSERT_NE(NULL, text);
@@ -115,9 +91,9 @@ TEST(rows_match_uapi)
 /* seq_file must hand out the same text however small the reads are. */
 TEST(small_reads_see_same_text)
 {
-	char *whole = slurp(SIZECLASSES, 65536);
-	char *bytewise = slurp(SIZECLASSES, 1);
-	char *odd = slurp(SIZECLASSES, 7);
+	char *whole = slurp_chunked(SIZECLASSES, 65536);
+	char *bytewise = slurp_chunked(SIZECLASSES, 1);
+	char *odd = slurp_chunked(SIZECLASSES, 7);
 
 	ASSERT_NE(NULL, whole);
 	ASSERT_NE(NULL, bytewise);
