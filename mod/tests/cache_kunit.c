@@ -450,16 +450,21 @@ static void cache_reaper_returns_burst(struct kunit *test)
 	magpie_cache_destroy(c);
 }
 
-/* The shrinker's pass frees everything idle at once. */
+/*
+ * The shrinker's pass frees everything idle at once: this cache's spans
+ * go, and the page heap holds no more chunk memory than before the test
+ * (other caches' partly used chunks legitimately keep free pages).
+ */
 static void cache_shrink_frees_idle_now(struct kunit *test)
 {
 	struct magpie_cache *c = mt_cache(test, "t-shrink", 512, 0, NULL);
-	struct magpie_heap_stats after;
+	struct magpie_heap_stats before, after;
 	const unsigned int n = 256;
 	void **objs = kunit_kcalloc(test, n, sizeof(void *), GFP_KERNEL);
 	unsigned int i;
 
 	KUNIT_ASSERT_NOT_NULL(test, objs);
+	magpie_heap_get_stats(&before);
 	for (i = 0; i < n; i++) {
 		objs[i] = magpie_cache_alloc(c, GFP_KERNEL);
 		KUNIT_ASSERT_NOT_NULL(test, objs[i]);
@@ -471,8 +476,7 @@ static void cache_shrink_frees_idle_now(struct kunit *test)
 	magpie_reap_all(true);
 	magpie_heap_get_stats(&after);
 	KUNIT_EXPECT_EQ(test, c->central.nr_spans, 0UL);
-	KUNIT_EXPECT_EQ(test, after.chunk_pages - min(after.chunk_pages, after.run_pages -
-						       after.direct_pages), 0UL);
+	KUNIT_EXPECT_LE(test, after.chunk_pages, before.chunk_pages);
 	magpie_cache_destroy(c);
 }
 
