@@ -1,6 +1,7 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
- * /proc/magpie/caches: one line per cache, slabinfo-style. Figures other
+ * /proc/magpie/caches: one line per cache, slabinfo-style; and
+ * /proc/magpie/classes: the same spans summed per size class. Figures other
  * CPUs are changing (their magazines and counters) are read without
  * stopping them, so a line is a snapshot that can be off by what moved
  * while it was taken; the span and depot figures are exact at their lock.
@@ -9,6 +10,7 @@
 #include <linux/mm.h>
 #include <linux/proc_fs.h>
 #include <linux/seq_file.h>
+#include <linux/slab.h>
 
 #include "cache.h"
 #include "internal.h"
@@ -95,8 +97,54 @@ static int magpie_caches_show(struct seq_file *m, void *v)
 	return 0;
 }
 
+struct magpie_class_sum {
+	unsigned long caches, spans, free_in_spans;
+};
+
+/*
+ * Format 1.0: version line, '#' header, one line per size class with the
+ * spans of every cache of that class: objects out of their spans (in use
+ * or in magazines), the bytes they cover, and the bytes lost to span tails.
+ */
+static int magpie_classes_show(struct seq_file *m, void *v)
+{
+	struct magpie_class_sum *sum;
+	struct magpie_cache *cache;
+	unsigned long flags;
+	unsigned int c;
+
+	sum = kcalloc(MAGPIE_NR_SIZECLASSES, sizeof(*sum), GFP_KERNEL);
+	if (!sum)
+		return -ENOMEM;
+	mutex_lock(&magpie_caches_mutex);
+	list_for_each_entry(cache, &magpie_caches, list) {
+		struct magpie_class_sum *s = &sum[cache->class];
+
+		s->caches++;
+		spin_lock_irqsave(&cache->central.lock, flags);
+		s->spans += cache->central.nr_spans;
+		s->free_in_spans += cache->central.free_objects;
+		spin_unlock_irqrestore(&cache->central.lock, flags);
+	}
+	mutex_unlock(&magpie_caches_mutex);
+
+	seq_puts(m, "magpie classes - version: 1.0\n");
+	seq_puts(m, "# class  size caches  spans  pages    objects  out_of_spans    bytes_out tail_waste_bytes\n");
+	for (c = 1; c < MAGPIE_NR_SIZECLASSES; c++) {
+		const struct magpie_sizeclass *sc = &magpie_sizeclasses[c];
+		unsigned long objs = sum[c].spans * sc->nobjs;
+		unsigned long out = objs - min(objs, sum[c].free_in_spans);
+
+		seq_printf(m, "%7u %5u %6lu %6lu %6lu %10lu %13lu %12lu %16lu\n", c, sc->size,
+			   sum[c].caches, sum[c].spans, sum[c].spans * sc->npages, objs, out,
+			   out * sc->size, sum[c].spans * sc->tail_waste);
+	}
+	kfree(sum);
+	return 0;
+}
+
 /**
- * magpie_cache_proc_init() - add /proc/magpie/caches
+ * magpie_cache_proc_init() - add /proc/magpie/caches and /proc/magpie/classes
  * @dir: the /proc/magpie directory
  *
  * Readable by root only (0400), as /proc/slabinfo: cache names and sizes
@@ -106,7 +154,8 @@ static int magpie_caches_show(struct seq_file *m, void *v)
  */
 int magpie_cache_proc_init(struct proc_dir_entry *dir)
 {
-	if (!proc_create_single("caches", 0400, dir, magpie_caches_show))
+	if (!proc_create_single("caches", 0400, dir, magpie_caches_show) ||
+	    !proc_create_single("classes", 0400, dir, magpie_classes_show))
 		return -ENOMEM;
 	return 0;
 }

@@ -18,6 +18,7 @@
 #include "util.h"
 
 #define CACHES		"/proc/magpie/caches"
+#define CLASSES		"/proc/magpie/classes"
 #define PARAMS		"/sys/module/magpie/parameters/"
 #define CPU1_ONLINE	"/sys/devices/system/cpu/cpu1/online"
 
@@ -54,6 +55,39 @@ TEST(caches_lists_class_caches)
 		classes++;
 	}
 	EXPECT_EQ(MAGPIE_NR_SIZECLASSES - 1u, classes);
+	free(text);
+}
+
+/* One line per size class, in the uapi table's order and sizes. */
+TEST(classes_match_uapi)
+{
+#define ROW(c, sz, p, o, t, w, tw) { c, sz, p, o, t, w, tw },
+	static const struct { unsigned int class, size, pages, objs, tail, w, tw; }
+	rows_uapi[] = { MAGPIE_SIZECLASSES(ROW) };
+	char *text = slurp(CLASSES), *line, *save = NULL;
+	unsigned int rows = 0;
+	struct stat st;
+
+	ASSERT_EQ(0, stat(CLASSES, &st));
+	EXPECT_EQ(0400u, st.st_mode & 07777u);
+	ASSERT_NE(NULL, text);
+	EXPECT_EQ(0, strncmp(text, "magpie classes - version: 1.0\n", 30));
+	for (line = strtok_r(text, "\n", &save); line; line = strtok_r(NULL, "\n", &save)) {
+		unsigned int class, size;
+		unsigned long caches;
+		int fields;
+
+		if (!strncmp(line, "magpie ", 7) || line[0] == '#')
+			continue;
+		fields = sscanf(line, "%u %u %lu", &class, &size, &caches);
+		ASSERT_EQ(3, fields);
+		ASSERT_LT(rows, ARRAY_SIZE(rows_uapi));
+		EXPECT_EQ(rows_uapi[rows].class, class);
+		EXPECT_EQ(rows_uapi[rows].size, size);
+		EXPECT_GE(caches, 1UL);	/* at least magpie_alloc()'s own cache */
+		rows++;
+	}
+	EXPECT_EQ(ARRAY_SIZE(rows_uapi), rows);
 	free(text);
 }
 
