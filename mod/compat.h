@@ -91,4 +91,18 @@ static inline void magpie_shrinker_destroy(struct shrinker *s)
 }
 #endif
 
+/* hrtimer_setup() replaced hrtimer_init() + setting ->function in 6.13. */
+#include <linux/hrtimer.h>
+#if LINUX_VERSION_CODE < KERNEL_VERSION(6, 13, 0)
+static inline void magpie_hrtimer_setup(struct hrtimer *timer,
+					enum hrtimer_restart (*fn)(struct hrtimer *),
+					clockid_t clock, enum hrtimer_mode mode)
+{
+	hrtimer_init(timer, clock, mode);
+	timer->function = fn;
+}
+#else
+#define magpie_hrtimer_setup(timer, fn, clock, mode)	hrtimer_setup(timer, fn, clock, mode)
+#endif
+
 #endif /* _MAGPIE_COMPAT_H */

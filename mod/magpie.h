@@ -41,8 +41,9 @@ unsigned int magpie_class_object_size(unsigned int class);
 /*
  * Object caches. A cache hands out objects of one size from spans of its
  * own, through per-CPU magazines; see Documentation/caches.rst. Callers
- * may allocate and free in process, softirq and hardirq context (not NMI);
- * outside process context use GFP_ATOMIC or GFP_NOWAIT.
+ * may allocate and free in process, softirq and hardirq context (not NMI,
+ * nor raw contexts such as hard hrtimers, as for kmalloc); outside process
+ * context use GFP_ATOMIC or GFP_NOWAIT.
  */
 struct magpie_cache;
 

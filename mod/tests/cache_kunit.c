@@ -14,6 +14,7 @@
 #include <linux/slab.h>
 
 #include "../cache.h"
+#include "../compat.h"
 #include "../internal.h"
 #include "../magpie.h"
 #include "suites.h"
@@ -480,6 +481,108 @@ static void cache_shrink_frees_idle_now(struct kunit *test)
 	magpie_cache_destroy(c);
 }
 
+/*
+ * Hardirq callers: an hrtimer pinned to CPU 0 allocates (GFP_ATOMIC) and
+ * frees every 200 us while a thread on CPU 0 hammers the same cache, so
+ * interrupts land both inside and outside the thread's fast path. Each
+ * side tags its objects; a tag changed under its owner means an object
+ * was handed out twice. The timer is not HRTIMER_MODE_HARD: like kmalloc,
+ * magpie takes spinlock_t locks on its slow paths, which raw contexts may
+ * not (lockdep reports an invalid wait context); on !PREEMPT_RT kernels
+ * such a timer still expires in hardirq context, which the case checks.
+ */
+static struct {
+	struct hrtimer timer;
+	struct magpie_cache *cache;
+	u32 *held;
+	unsigned int allocs, nomem, errors, in_irq;
+	bool stop;
+	unsigned int thread_errors;
+	unsigned long thread_ops;
+	struct completion done;
+} mt_irq;
+
+static enum hrtimer_restart mt_irq_timer(struct hrtimer *timer)
+{
+	u32 *p = magpie_cache_alloc(mt_irq.cache, GFP_ATOMIC);
+
+	mt_irq.in_irq += !!in_hardirq();
+	if (p) {
+		p[0] = 0x1a1a1a1a;
+		if (mt_irq.held) {
+			if (mt_irq.held[0] != 0x1a1a1a1a)
+				mt_irq.errors++;
+			magpie_cache_free(mt_irq.cache, mt_irq.held);
+		}
+		mt_irq.held = p;
+		mt_irq.allocs++;
+	} else {
+		mt_irq.nomem++;
+	}
+	if (READ_ONCE(mt_irq.stop))
+		return HRTIMER_NORESTART;
+	hrtimer_forward_now(timer, us_to_ktime(200));
+	return HRTIMER_RESTART;
+}
+
+static int mt_irq_thread(void *arg)
+{
+	unsigned long deadline = jiffies + HZ;
+	u32 *mine[8] = { NULL };
+	unsigned int i;
+
+	magpie_hrtimer_setup(&mt_irq.timer, mt_irq_timer, CLOCK_MONOTONIC,
+			     HRTIMER_MODE_REL_PINNED);
+	hrtimer_start(&mt_irq.timer, us_to_ktime(200), HRTIMER_MODE_REL_PINNED);
+	while (time_before(jiffies, deadline)) {
+		for (i = 0; i < ARRAY_SIZE(mine); i++) {
+			if (mine[i]) {
+				if (mine[i][0] != 0x2b2b2b2b)
+					mt_irq.thread_errors++;
+				magpie_cache_free(mt_irq.cache, mine[i]);
+			}
+			mine[i] = magpie_cache_alloc(mt_irq.cache, GFP_KERNEL);
+			if (mine[i])
+				mine[i][0] = 0x2b2b2b2b;
+			mt_irq.thread_ops++;
+		}
+		cond_resched();
+	}
+	WRITE_ONCE(mt_irq.stop, true);
+	hrtimer_cancel(&mt_irq.timer);
+	for (i = 0; i < ARRAY_SIZE(mine); i++)
+		if (mine[i])
+			magpie_cache_free(mt_irq.cache, mine[i]);
+	complete(&mt_irq.done);
+	return 0;
+}
+
+static void cache_hardirq_callers(struct kunit *test)
+{
+	struct task_struct *t;
+
+	memset(&mt_irq, 0, sizeof(mt_irq));
+	mt_irq.cache = mt_cache(test, "t-hardirq", 64, 0, NULL);
+	init_completion(&mt_irq.done);
+	t = kthread_create(mt_irq_thread, NULL, "magpie-irq-test");
+	KUNIT_ASSERT_FALSE(test, IS_ERR(t));
+	kthread_bind(t, 0);
+	wake_up_process(t);
+	wait_for_completion(&mt_irq.done);
+	if (mt_irq.held)
+		magpie_cache_free(mt_irq.cache, mt_irq.held);
+	KUNIT_EXPECT_GT(test, mt_irq.allocs, 10U);
+	if (!IS_ENABLED(CONFIG_PREEMPT_RT))
+		KUNIT_EXPECT_EQ(test, mt_irq.in_irq, mt_irq.allocs + mt_irq.nomem);
+	KUNIT_EXPECT_EQ(test, mt_irq.errors, 0U);
+	KUNIT_EXPECT_EQ(test, mt_irq.thread_errors, 0U);
+	kunit_info(test, "%u hardirq allocations (%u refused), %lu thread operations",
+		   mt_irq.allocs, mt_irq.nomem, mt_irq.thread_ops);
+	mt_drain(mt_irq.cache);
+	KUNIT_EXPECT_EQ(test, magpie_central_objects_out(mt_irq.cache), 0UL);
+	magpie_cache_destroy(mt_irq.cache);
+}
+
 static struct kunit_case magpie_cache_cases[] = {
 	KUNIT_CASE(cache_create_rejects_bad_arguments),
 	KUNIT_CASE(cache_alloc_free_many),
@@ -492,6 +595,7 @@ static struct kunit_case magpie_cache_cases[] = {
 	KUNIT_CASE(cache_memory_returns),
 	KUNIT_CASE(cache_stress_two_cpus),
 	KUNIT_CASE(cache_cpu_dead_flushes),
+	KUNIT_CASE(cache_hardirq_callers),
 	KUNIT_CASE(cache_shrink_frees_idle_now),
 	KUNIT_CASE(cache_reaper_returns_burst),
 	{}
