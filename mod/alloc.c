@@ -73,7 +73,17 @@ void magpie_free(const void *ptr)
 
 	if (unlikely(ZERO_OR_NULL_PTR(ptr)))
 		return;
+	/* Debug mode: make sure the page is ours before reading its owner. */
+	if (unlikely(magpie_debug_all()) && !magpie_heap_contains(ptr)) {
+		pr_err("magpie: %s of a pointer magpie did not hand out: %p, caller %pS\n",
+		       __func__, ptr, (void *)_RET_IP_);
+		return;
+	}
 	ks = magpie_heap_owner(ptr);
+	if (unlikely(!ks)) {
+		pr_err("magpie: %s(%p): no object there\n", __func__, ptr);
+		return;
+	}
 	if (likely(ks->s.class)) {
 		magpie_cache_free(ks->cache, (void *)ptr);
 		return;

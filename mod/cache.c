@@ -26,7 +26,7 @@ DEFINE_MUTEX(magpie_caches_mutex);
 LIST_HEAD(magpie_caches);
 
 /* Flags magpie_cache_create() accepts. */
-#define MAGPIE_CACHE_VALID_FLAGS	0UL
+#define MAGPIE_CACHE_VALID_FLAGS	MAGPIE_CACHE_DEBUG
 
 /* Magazine size of a new cache, and the most contention may grow it to. */
 static unsigned int magpie_mag_size(unsigned int size)
@@ -198,6 +198,9 @@ void *magpie_cache_alloc(struct magpie_cache *cache, gfp_t gfp)
 	struct magpie_cpu_cache *pc;
 	void *obj = NULL;
 
+	if (unlikely(cache->flags & MAGPIE_CACHE_DEBUG))
+		return magpie_post_alloc(cache, magpie_debug_alloc(cache, gfp, _RET_IP_),
+					 cache->object_size, gfp);
 	pc = get_cpu_ptr(cache->cpu);
 	if (likely(magpie_cpu_enter(pc))) {
 		obj = magpie_mag_pop(&pc->pair);
@@ -271,6 +274,10 @@ void magpie_cache_free(struct magpie_cache *cache, void *obj)
 	struct magpie_cpu_cache *pc;
 	bool done = false;
 
+	if (unlikely(cache->flags & MAGPIE_CACHE_DEBUG)) {
+		magpie_debug_free(cache, obj, _RET_IP_);
+		return;
+	}
 	magpie_pre_free(cache, obj, cache->object_size);
 	pc = get_cpu_ptr(cache->cpu);
 	if (likely(magpie_cpu_enter(pc))) {
@@ -301,6 +308,19 @@ int magpie_cache_alloc_bulk(struct magpie_cache *cache, gfp_t gfp, size_t nr, vo
 	size_t i = 0;
 	void *obj;
 
+	if (unlikely(cache->flags & MAGPIE_CACHE_DEBUG)) {
+		for (i = 0; i < nr; i++) {
+			objs[i] = magpie_debug_alloc(cache, gfp, _RET_IP_);
+			if (!objs[i]) {
+				while (i--)
+					magpie_debug_free(cache, objs[i], _RET_IP_);
+				return 0;
+			}
+		}
+		for (i = 0; i < nr; i++)
+			magpie_post_alloc(cache, objs[i], cache->object_size, gfp);
+		return nr;
+	}
 	pc = get_cpu_ptr(cache->cpu);
 	if (likely(magpie_cpu_enter(pc))) {
 		while (i < nr && (obj = magpie_mag_pop(&pc->pair)))
@@ -337,6 +357,11 @@ void magpie_cache_free_bulk(struct magpie_cache *cache, size_t nr, void **objs)
 	struct magpie_cpu_cache *pc;
 	size_t i = 0, j;
 
+	if (unlikely(cache->flags & MAGPIE_CACHE_DEBUG)) {
+		for (j = 0; j < nr; j++)
+			magpie_debug_free(cache, objs[j], _RET_IP_);
+		return;
+	}
 	for (j = 0; j < nr; j++)
 		magpie_pre_free(cache, objs[j], cache->object_size);
 	pc = get_cpu_ptr(cache->cpu);
@@ -373,7 +398,7 @@ static unsigned int magpie_class_for(unsigned int size, unsigned int align)
  * @size: object size, 1 .. MAGPIE_MAX_SMALL_SIZE (32 KiB)
  * @align: 0 for the natural alignment (8 bytes, or the size when it is a
  *	power of two up to the page size), or a power of two up to PAGE_SIZE
- * @flags: must be 0; no flag is defined yet
+ * @flags: 0 or MAGPIE_CACHE_DEBUG (see mod/magpie.h)
  * @ctor: called on every object when its span is made, not on each
  *	allocation: objects keep their constructed state while free (as SLUB)
  *
@@ -396,7 +421,11 @@ struct magpie_cache *magpie_cache_create(const char *name, unsigned int size,
 	if (!align)
 		align = is_power_of_2(size) && size <= PAGE_SIZE ? size : 8;
 	align = max(align, 8U);
-	class = magpie_class_for(size, align);
+	if (magpie_debug_all())
+		flags |= MAGPIE_CACHE_DEBUG;
+	/* Debug mode puts a red zone after each object. */
+	class = magpie_class_for(flags & MAGPIE_CACHE_DEBUG ?
+				 ALIGN(size, 8) + MAGPIE_REDZONE : size, align);
 	if (!class)
 		return ERR_PTR(-EINVAL);
 

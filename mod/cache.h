@@ -16,6 +16,7 @@
 #ifndef _MAGPIE_CACHE_H
 #define _MAGPIE_CACHE_H
 
+#include <linux/atomic.h>
 #include <linux/list.h>
 #include <linux/mutex.h>
 #include <linux/percpu.h>
@@ -23,6 +24,7 @@
 
 #include "engine/magazine.h"
 #include "engine/span.h"
+#include "magpie.h"
 #include "pageheap.h"
 
 #define MAGPIE_CACHE_NAME_LEN	32
@@ -111,6 +113,7 @@ struct magpie_cpu_cache {
  * @central: spans
  * @list: link in magpie_caches [magpie_caches_mutex]
  * @leaked: destroyed with objects still out; kept so they stay valid
+ * @debug_reports: findings of debug mode (see debug.c)
  */
 struct magpie_cache {
 	char name[MAGPIE_CACHE_NAME_LEN];
@@ -125,7 +128,20 @@ struct magpie_cache {
 	struct magpie_central central;
 	struct list_head list;
 	bool leaked;
+	atomic_long_t debug_reports;
 };
+
+/* Debug mode's object layout and patterns (debug.c). */
+#define MAGPIE_REDZONE		16
+#define MAGPIE_POISON_FREE	0x6b
+#define MAGPIE_POISON_END	0xa5
+#define MAGPIE_REDZONE_BYTE	0xbb
+
+/* debug.c */
+bool magpie_debug_all(void);
+void magpie_debug_init_object(struct magpie_cache *cache, void *obj);
+void *magpie_debug_alloc(struct magpie_cache *cache, gfp_t gfp, unsigned long caller);
+bool magpie_debug_free(struct magpie_cache *cache, void *obj, unsigned long caller);
 
 extern struct mutex magpie_caches_mutex;
 extern struct list_head magpie_caches;
@@ -139,6 +155,7 @@ void magpie_central_free(struct magpie_cache *cache, void **objs, unsigned int n
 unsigned long magpie_central_release_empty(struct magpie_cache *cache,
 					   unsigned long min_idle);
 unsigned long magpie_central_objects_out(struct magpie_cache *cache);
+int magpie_central_check_out(struct magpie_cache *cache, const void *obj);
 
 /* cache.c */
 void magpie_cache_drain_cpu(struct magpie_cache *cache, unsigned int cpu);

@@ -79,9 +79,14 @@ static struct magpie_kspan *magpie_kspan_new(struct magpie_cache *cache, gfp_t g
 	INIT_LIST_HEAD(&ks->node);
 	ks->where = MAGPIE_SPAN_PARTIAL;
 	magpie_heap_set_owner(ks->run.addr, npages, ks);
-	if (cache->ctor)
-		for (i = 0; i < ks->s.nelems; i++)
-			cache->ctor((void *)magpie_span_addr(&ks->s, i));
+	for (i = 0; i < ks->s.nelems; i++) {
+		void *obj = (void *)magpie_span_addr(&ks->s, i);
+
+		if (cache->ctor)
+			cache->ctor(obj);
+		if (cache->flags & MAGPIE_CACHE_DEBUG)
+			magpie_debug_init_object(cache, obj);
+	}
 	return ks;
 }
 
@@ -212,6 +217,33 @@ unsigned long magpie_central_release_empty(struct magpie_cache *cache,
 	return pages;
 }
 EXPORT_SYMBOL_IF_KUNIT(magpie_central_release_empty);
+
+/**
+ * magpie_central_check_out() - whether @obj is an object of @cache now out
+ * @cache: the cache
+ * @obj: a pointer into memory of the page heap (magpie_heap_contains())
+ *
+ * Return: 0 when @obj is the start of an allocated object of @cache,
+ * -EXDEV when it belongs to another cache or to no span, -EFAULT when it
+ * is not the start of an object, -EALREADY when the object is free.
+ */
+int magpie_central_check_out(struct magpie_cache *cache, const void *obj)
+{
+	struct magpie_kspan *ks = magpie_heap_owner(obj);
+	unsigned long flags;
+	int idx, ret = 0;
+
+	if (!ks || ks->cache != cache)
+		return -EXDEV;
+	spin_lock_irqsave(&cache->central.lock, flags);
+	idx = magpie_span_index(&ks->s, (uintptr_t)obj);
+	if (idx < 0)
+		ret = -EFAULT;
+	else if (!(ks->s.alloc_bits[idx / 64] & (1ULL << (idx % 64))))
+		ret = -EALREADY;
+	spin_unlock_irqrestore(&cache->central.lock, flags);
+	return ret;
+}
 
 /**
  * magpie_central_objects_out() - objects of the cache not free in a span

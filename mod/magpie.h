@@ -10,6 +10,7 @@
 #ifndef _MAGPIE_H
 #define _MAGPIE_H
 
+#include <linux/bits.h>
 #include <linux/gfp.h>
 #include <linux/types.h>
 
@@ -46,6 +47,13 @@ unsigned int magpie_class_object_size(unsigned int class);
  * context use GFP_ATOMIC or GFP_NOWAIT.
  */
 struct magpie_cache;
+
+/*
+ * Flags of magpie_cache_create(). MAGPIE_CACHE_DEBUG: every allocation and
+ * free is checked (double and foreign frees, overruns into a red zone,
+ * writes to free objects) and reported; slower, bypasses the per-CPU layer.
+ */
+#define MAGPIE_CACHE_DEBUG	BIT(0)
 
 struct magpie_cache *magpie_cache_create(const char *name, unsigned int size,
 					 unsigned int align, unsigned long flags,

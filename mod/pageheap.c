@@ -43,6 +43,7 @@ struct magpie_chunk {
 static struct {
 	spinlock_t lock;		/* see "Lock order" above */
 	struct list_head chunks;	/* [lock] */
+	struct list_head direct;	/* runs from the buddy allocator [lock] */
 	unsigned int chunk_order;	/* set once at init */
 	unsigned int chunk_pages;	/* set once at init */
 	struct magpie_heap_stats stats;	/* [lock] */
@@ -60,6 +61,7 @@ int magpie_heap_init(unsigned int chunk_order)
 		return -EINVAL;
 	spin_lock_init(&magpie_heap.lock);
 	INIT_LIST_HEAD(&magpie_heap.chunks);
+	INIT_LIST_HEAD(&magpie_heap.direct);
 	magpie_heap.chunk_order = chunk_order;
 	magpie_heap.chunk_pages = 1U << chunk_order;
 	memset(&magpie_heap.stats, 0, sizeof(magpie_heap.stats));
@@ -168,6 +170,7 @@ int magpie_heap_alloc_run(struct magpie_run *run, unsigned int npages, gfp_t gfp
 	spin_lock_irqsave(&magpie_heap.lock, flags);
 	magpie_heap.stats.run_pages += npages;
 	magpie_heap.stats.direct_pages += npages;
+	list_add(&run->node, &magpie_heap.direct);
 	spin_unlock_irqrestore(&magpie_heap.lock, flags);
 	return 0;
 }
@@ -194,6 +197,7 @@ void magpie_heap_free_run(struct magpie_run *run)
 			chunk->idle_since = jiffies;
 	} else {
 		magpie_heap.stats.direct_pages -= run->npages;
+		list_del(&run->node);
 	}
 	spin_unlock_irqrestore(&magpie_heap.lock, flags);
 	if (!chunk)
@@ -228,6 +232,39 @@ unsigned long magpie_heap_release_idle(unsigned long min_idle)
 	return pages;
 }
 EXPORT_SYMBOL_IF_KUNIT(magpie_heap_release_idle);
+
+/**
+ * magpie_heap_contains() - whether an address lies in memory of the heap
+ * @addr: any address
+ *
+ * Walks every chunk and direct run, so it is for debug checks only: it
+ * makes magpie_heap_owner() safe to call on a pointer of unknown origin.
+ *
+ * Return: true when @addr is inside a chunk or a direct run.
+ */
+bool magpie_heap_contains(const void *addr)
+{
+	unsigned long chunk_bytes = (unsigned long)magpie_heap.chunk_pages << PAGE_SHIFT;
+	struct magpie_chunk *chunk;
+	struct magpie_run *run;
+	unsigned long flags;
+	bool found = false;
+
+	spin_lock_irqsave(&magpie_heap.lock, flags);
+	list_for_each_entry(chunk, &magpie_heap.chunks, node)
+		if (addr >= chunk->addr && addr < chunk->addr + chunk_bytes) {
+			found = true;
+			goto out;
+		}
+	list_for_each_entry(run, &magpie_heap.direct, node)
+		if (addr >= run->addr && addr < run->addr + ((size_t)run->npages << PAGE_SHIFT)) {
+			found = true;
+			break;
+		}
+out:
+	spin_unlock_irqrestore(&magpie_heap.lock, flags);
+	return found;
+}
 
 /**
  * magpie_heap_get_stats() - a consistent copy of the heap's figures

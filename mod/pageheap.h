@@ -26,11 +26,13 @@ static inline gfp_t magpie_meta_gfp(gfp_t gfp)
  * @npages: pages in the run
  * @chunk: the chunk it was cut from, NULL when it came straight from the
  *	buddy allocator (runs too large for a chunk, or no chunk could be had)
+ * @node: link in the heap's list of direct runs (when @chunk is NULL)
  */
 struct magpie_run {
 	void *addr;
 	unsigned int npages;
 	struct magpie_chunk *chunk;
+	struct list_head node;
 };
 
 /**
@@ -54,6 +56,7 @@ void magpie_heap_exit(void);
 int magpie_heap_alloc_run(struct magpie_run *run, unsigned int npages, gfp_t gfp);
 void magpie_heap_free_run(struct magpie_run *run);
 unsigned long magpie_heap_release_idle(unsigned long min_idle);
+bool magpie_heap_contains(const void *addr);
 void magpie_heap_get_stats(struct magpie_heap_stats *stats);
 
 /**

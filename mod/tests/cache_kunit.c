@@ -51,7 +51,7 @@ static void cache_create_rejects_bad_arguments(struct kunit *test)
 		{ "huge", MAGPIE_MAX_SMALL_SIZE + 1, 0, 0 },
 		{ "align3", 64, 3, 0 },
 		{ "align2page", 64, 2 * PAGE_SIZE, 0 },
-		{ "flags", 64, 0, 1 },
+		{ "flags", 64, 0, BIT(7) },
 	};
 	unsigned int i;
 

@@ -6,5 +6,6 @@
 #include <kunit/test.h>
 
 extern struct kunit_suite magpie_cache_suite;
+extern struct kunit_suite magpie_debug_suite;
 
 #endif /* _MAGPIE_TESTS_SUITES_H */
