@@ -47,8 +47,23 @@ run_kselftests() {
 	done
 }
 
+# Fault injection for magpie_fault: everything fails, but only for tasks
+# that set make_it_fail, which the suite does allocation by allocation.
+fault_injection() { # fault_injection PROBABILITY
+	for d in /sys/kernel/debug/fail_page_alloc /sys/kernel/debug/failslab; do
+		[ -d "$d" ] || continue
+		echo 0 >"$d/verbose"
+		echo Y >"$d/task-filter"
+		echo N >"$d/ignore-gfp-wait"
+		echo 1 >"$d/interval"
+		echo -1 >"$d/times"
+		echo "$1" >"$d/probability"
+	done
+}
+
 run_kunit() {
 	# Suites run while the test module loads; their KTAP stays in debugfs.
+	fault_injection 100
 	out "MAGPIE-SUITE-BEGIN guest.kunit_load tap"
 	step_n=0
 	step "insmod magpie_test.ko" insmod /magpie/magpie_test.ko
@@ -60,6 +75,7 @@ run_kunit() {
 		cat "$d/results" >&3
 		out "MAGPIE-SUITE-END kunit.$n rc=0"
 	done
+	fault_injection 0
 	rmmod magpie_test
 }
 
