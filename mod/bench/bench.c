@@ -82,6 +82,52 @@ static u64 bench_pair_##tag(void *c, unsigned long iters)			\
 BENCH_PAIR(magpie, MP_ALLOC, MP_FREE)
 BENCH_PAIR(slub, SL_ALLOC, SL_FREE)
 
+/*
+ * The floor: a bare per-CPU stack of free objects under preempt_disable()
+ * only, inline in this module, as the caches issue describes it. No real
+ * allocator can beat it; it tells how much of a pair's cost is magpie's
+ * own logic and how much the guest charges for anything at all. The
+ * _call variant adds one out-of-line call each way, as a module calling
+ * magpie pays.
+ */
+struct bench_floor {
+	void *objs[64];
+	unsigned int nr;
+};
+
+static DEFINE_PER_CPU(struct bench_floor, bench_floor);
+
+static __always_inline void *floor_alloc(void *c, gfp_t gfp)
+{
+	struct bench_floor *f = get_cpu_ptr(&bench_floor);
+	void *p = f->nr ? f->objs[--f->nr] : NULL;
+
+	put_cpu_ptr(&bench_floor);
+	return p;
+}
+
+static __always_inline void floor_free(void *c, void *p)
+{
+	struct bench_floor *f = get_cpu_ptr(&bench_floor);
+
+	if (f->nr < ARRAY_SIZE(f->objs))
+		f->objs[f->nr++] = p;
+	put_cpu_ptr(&bench_floor);
+}
+
+static noinline void *floor_alloc_call(void *c, gfp_t gfp)
+{
+	return floor_alloc(c, gfp);
+}
+
+static noinline void floor_free_call(void *c, void *p)
+{
+	floor_free(c, p);
+}
+
+BENCH_PAIR(floor, floor_alloc, floor_free)
+BENCH_PAIR(floor_call, floor_alloc_call, floor_free_call)
+
 #define BENCH_BATCH(tag, ALLOC, FREE)					\
 static u64 bench_batch_##tag(void *c, unsigned int n, bool shuffled,	\
 			     unsigned long rounds)			\
@@ -238,6 +284,15 @@ static void bench_all(void)
 	m = BEST(bench_pair_magpie(bc->mp64, iters));
 	s = BEST(bench_pair_slub(bc->sl64, iters));
 	bench_report("pair_64", m, s, iters, false);
+	/* Seed the floor's stack with one object for this CPU (pinned). */
+	this_cpu_ptr(&bench_floor)->objs[0] = bc;
+	this_cpu_ptr(&bench_floor)->nr = 1;
+	m = BEST(bench_pair_floor(NULL, iters));
+	s = BEST(bench_pair_slub(bc->sl64, iters));
+	bench_report("floor_pair_64", m, s, iters, false);
+	m = BEST(bench_pair_floor_call(NULL, iters));
+	s = BEST(bench_pair_slub(bc->sl64, iters));
+	bench_report("floor_call_pair_64", m, s, iters, false);
 	m = BEST(bench_pair_magpie(bc->mp256, iters));
 	s = BEST(bench_pair_slub(bc->sl256, iters));
 	bench_report("pair_256", m, s, iters, false);
