@@ -11,7 +11,6 @@
 #include <linux/slab.h>
 
 #include "cache.h"
-#include "compat.h"
 #include "internal.h"
 #include "magpie.h"
 
@@ -24,13 +23,9 @@ static void *magpie_alloc_large(size_t size, gfp_t gfp)
 
 	if (npages > UINT_MAX || size > U32_MAX)
 		return NULL;
-	ks = kzalloc_obj(*ks, magpie_meta_gfp(gfp));
+	ks = magpie_kspan_alloc(npages, gfp);
 	if (!ks)
 		return NULL;
-	if (magpie_heap_alloc_run(&ks->run, npages, gfp)) {
-		kfree(ks);
-		return NULL;
-	}
 	magpie_span_init_large(&ks->s, (uintptr_t)ks->run.addr, npages << PAGE_SHIFT);
 	magpie_span_alloc(&ks->s);
 	magpie_heap_set_owner(ks->run.addr, 1, ks);
@@ -93,9 +88,7 @@ void magpie_free(const void *ptr)
 		return;
 	}
 	kmemleak_free(ptr);
-	magpie_heap_set_owner(ks->run.addr, 1, NULL);
-	magpie_heap_free_run(&ks->run);
-	kfree(ks);
+	magpie_kspan_free(ks);
 }
 EXPORT_SYMBOL_GPL(magpie_free);
 

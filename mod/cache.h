@@ -147,6 +147,8 @@ extern struct mutex magpie_caches_mutex;
 extern struct list_head magpie_caches;
 
 /* central.c */
+struct magpie_kspan *magpie_kspan_alloc(unsigned int npages, gfp_t gfp);
+void magpie_kspan_free(struct magpie_kspan *ks);
 void magpie_central_init(struct magpie_central *central);
 unsigned int magpie_central_alloc(struct magpie_cache *cache, void **objs,
 				  unsigned int nr, gfp_t gfp);

@@ -60,6 +60,37 @@ static void magpie_span_move(struct magpie_central *central, struct magpie_kspan
 	list_move(&ks->node, magpie_central_list(central, to));
 }
 
+/**
+ * magpie_kspan_alloc() - a zeroed span descriptor with a run of pages
+ * @npages: pages in the run
+ * @gfp: allocation flags (may sleep only if they allow)
+ *
+ * Return: the descriptor, or NULL; the caller sets the span up.
+ */
+struct magpie_kspan *magpie_kspan_alloc(unsigned int npages, gfp_t gfp)
+{
+	struct magpie_kspan *ks = kzalloc_obj(*ks, magpie_meta_gfp(gfp));
+
+	if (!ks)
+		return NULL;
+	if (magpie_heap_alloc_run(&ks->run, npages, gfp)) {
+		kfree(ks);
+		return NULL;
+	}
+	return ks;
+}
+
+/**
+ * magpie_kspan_free() - give a span's pages and descriptor back
+ * @ks: a span no object of which is out
+ */
+void magpie_kspan_free(struct magpie_kspan *ks)
+{
+	magpie_heap_set_owner(ks->run.addr, ks->run.npages, NULL);
+	magpie_heap_free_run(&ks->run);
+	kfree(ks);
+}
+
 /* A new span for @cache, objects constructed; no lock held. */
 static struct magpie_kspan *magpie_kspan_new(struct magpie_cache *cache, gfp_t gfp)
 {
@@ -67,13 +98,9 @@ static struct magpie_kspan *magpie_kspan_new(struct magpie_cache *cache, gfp_t g
 	struct magpie_kspan *ks;
 	unsigned int i;
 
-	ks = kmalloc_obj(*ks, magpie_meta_gfp(gfp));
+	ks = magpie_kspan_alloc(npages, gfp);
 	if (!ks)
 		return NULL;
-	if (magpie_heap_alloc_run(&ks->run, npages, gfp)) {
-		kfree(ks);
-		return NULL;
-	}
 	magpie_span_init(&ks->s, (uintptr_t)ks->run.addr, cache->class);
 	ks->cache = cache;
 	INIT_LIST_HEAD(&ks->node);
@@ -88,13 +115,6 @@ static struct magpie_kspan *magpie_kspan_new(struct magpie_cache *cache, gfp_t g
 			magpie_debug_init_object(cache, obj);
 	}
 	return ks;
-}
-
-static void magpie_kspan_free(struct magpie_kspan *ks)
-{
-	magpie_heap_set_owner(ks->run.addr, ks->run.npages, NULL);
-	magpie_heap_free_run(&ks->run);
-	kfree(ks);
 }
 
 /**

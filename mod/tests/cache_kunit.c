@@ -29,6 +29,18 @@ static void mt_drain(struct magpie_cache *c)
 	magpie_cache_drain_depot(c, true);
 }
 
+/* Fills @objs with @n objects of @c; the case stops if one is missing. */
+static void mt_alloc_n(struct kunit *test, struct magpie_cache *c, void **objs,
+		       unsigned int n)
+{
+	unsigned int i;
+
+	for (i = 0; i < n; i++) {
+		objs[i] = magpie_cache_alloc(c, GFP_KERNEL);
+		KUNIT_ASSERT_NOT_NULL(test, objs[i]);
+	}
+}
+
 static struct magpie_cache *mt_cache(struct kunit *test, const char *name,
 				     unsigned int size, unsigned int align,
 				     void (*ctor)(void *))
@@ -252,10 +264,7 @@ static void cache_memory_returns(struct kunit *test)
 
 	KUNIT_ASSERT_NOT_NULL(test, objs);
 	magpie_heap_get_stats(&before);
-	for (i = 0; i < n; i++) {
-		objs[i] = magpie_cache_alloc(c, GFP_KERNEL);
-		KUNIT_ASSERT_NOT_NULL(test, objs[i]);
-	}
+	mt_alloc_n(test, c, objs, n);
 	magpie_heap_get_stats(&during);
 	KUNIT_EXPECT_GE(test, during.run_pages - before.run_pages, 256UL);
 	for (i = 0; i < n; i++)
@@ -431,10 +440,7 @@ static void cache_reaper_returns_burst(struct kunit *test)
 
 	KUNIT_ASSERT_NOT_NULL(test, objs);
 	magpie_heap_get_stats(&before);
-	for (i = 0; i < n; i++) {
-		objs[i] = magpie_cache_alloc(c, GFP_KERNEL);
-		KUNIT_ASSERT_NOT_NULL(test, objs[i]);
-	}
+	mt_alloc_n(test, c, objs, n);
 	magpie_heap_get_stats(&during);
 	KUNIT_EXPECT_GE(test, during.chunk_pages, before.chunk_pages + 256);
 	for (i = 0; i < n; i++)
@@ -466,10 +472,7 @@ static void cache_shrink_frees_idle_now(struct kunit *test)
 
 	KUNIT_ASSERT_NOT_NULL(test, objs);
 	magpie_heap_get_stats(&before);
-	for (i = 0; i < n; i++) {
-		objs[i] = magpie_cache_alloc(c, GFP_KERNEL);
-		KUNIT_ASSERT_NOT_NULL(test, objs[i]);
-	}
+	mt_alloc_n(test, c, objs, n);
 	for (i = 0; i < n; i++)
 		magpie_cache_free(c, objs[i]);
 	mt_drain(c);
