@@ -69,4 +69,7 @@ void *magpie_alloc(size_t size, gfp_t gfp);
 void magpie_free(const void *ptr);
 size_t magpie_size(const void *ptr);
 
+/* Pages magpie holds from the buddy allocator (chunks and direct runs). */
+unsigned long magpie_pages_held(void);
+
 #endif /* _MAGPIE_H */
