@@ -296,7 +296,10 @@ static unsigned long bench_footprint(bool magpie, u16 *sizes, u8 *keep, void **o
 
 	*live = 0;
 	for (i = 0; i < n; i++) {
-		objs[i] = magpie ? magpie_alloc(sizes[i], GFP_KERNEL) : kmalloc(sizes[i], GFP_KERNEL);
+		if (magpie)
+			objs[i] = magpie_alloc(sizes[i], GFP_KERNEL);
+		else
+			objs[i] = kmalloc(sizes[i], GFP_KERNEL);
 		if (i >= 2 && !keep[i - 2] && objs[i - 2]) {
 			if (magpie)
 				magpie_free(objs[i - 2]);

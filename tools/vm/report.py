@@ -64,7 +64,7 @@ def parse_tap(lines, group, ktap=False):
     under their suite's line: the cases are the result lines one level
     below the shallowest, and parameterised sub-cases deeper still are
     folded into their case. Diagnostics ('#' lines) before a failed result
-    are kept as its detail.
+    (kselftest's habit) and after it (TAP's convention) are kept as its detail.
     """
     parsed = []
     pending = []
@@ -77,6 +77,8 @@ def parse_tap(lines, group, ktap=False):
             parsed.append((len(m.group('indent').expandtabs()), m, pending))
             pending = []
             continue
+        if parsed and line.lstrip().startswith('#'):
+            parsed[-1][2].append(line)
         if plan is None:
             p = PLAN.match(line)
             if p and not line.startswith(' '):

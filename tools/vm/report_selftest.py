@@ -81,6 +81,10 @@ def main():
     check('failed kselftest keeps its diagnostic',
           rs[1].status == 'fail' and any('Expected 1' in d for d in rs[1].detail))
 
+    rs = report.parse_tap(['not ok 1 lint', '# WARNING: line too long', 'ok 2 b'], 't')
+    check('diagnostics after a failed line are kept',
+          any('line too long' in d for d in rs[0].detail), rs[0].detail)
+
     rs = report.parse_tap(['1..3', 'ok 1 a', 'ok 2 b'], 'p')
     check('missing results against the plan fail', any(r.name == 'plan' and r.status == 'fail' for r in rs))
 
