@@ -106,7 +106,8 @@ size_t magpie_size(const void *ptr)
 	if (unlikely(ZERO_OR_NULL_PTR(ptr)))
 		return 0;
 	ks = magpie_heap_owner(ptr);
-	return ks->s.class ? ks->cache->size : ks->s.elemsize;
+	/* object_size, not the slot: in debug mode a red zone follows. */
+	return ks->s.class ? ks->cache->object_size : ks->s.elemsize;
 }
 EXPORT_SYMBOL_GPL(magpie_size);
 

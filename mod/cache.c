@@ -423,9 +423,15 @@ struct magpie_cache *magpie_cache_create(const char *name, unsigned int size,
 	align = max(align, 8U);
 	if (magpie_debug_all())
 		flags |= MAGPIE_CACHE_DEBUG;
-	/* Debug mode puts a red zone after each object. */
-	class = magpie_class_for(flags & MAGPIE_CACHE_DEBUG ?
-				 ALIGN(size, 8) + MAGPIE_REDZONE : size, align);
+	/*
+	 * Debug mode puts a red zone after each object; objects too large
+	 * for one more (the 32 KiB class) go without.
+	 */
+	class = 0;
+	if (flags & MAGPIE_CACHE_DEBUG)
+		class = magpie_class_for(ALIGN(size, 8) + MAGPIE_REDZONE, align);
+	if (!class)
+		class = magpie_class_for(size, align);
 	if (!class)
 		return ERR_PTR(-EINVAL);
 

@@ -91,6 +91,19 @@ TEST(classes_match_uapi)
 	free(text);
 }
 
+/* The statistics files have no write method: root gets EIO, others EACCES. */
+TEST(stat_files_refuse_writes)
+{
+	static const char * const files[] = { CACHES, CLASSES };
+	unsigned int i;
+
+	for (i = 0; i < ARRAY_SIZE(files); i++) {
+		int err = write_str(files[i], "1\n");
+
+		EXPECT_TRUE(err == EIO || err == EACCES) TH_LOG("%s: %d", files[i], err);
+	}
+}
+
 /* reap_interval_ms takes 100..600000 and nothing else. */
 TEST(reap_interval_param_checked)
 {

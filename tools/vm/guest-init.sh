@@ -101,6 +101,7 @@ check)
 	step "insmod chunk_order=3 refused" refused insmod /magpie/magpie.ko chunk_order=3
 	step "insmod chunk_order=11 refused" refused insmod /magpie/magpie.ko chunk_order=11
 	step "insmod reap_interval_ms=5 refused" refused insmod /magpie/magpie.ko reap_interval_ms=5
+	step "insmod debug=maybe refused" refused insmod /magpie/magpie.ko debug=maybe
 	step "insmod magpie.ko" insmod /magpie/magpie.ko
 	step "/proc/magpie/sizeclasses present" test -r /proc/magpie/sizeclasses
 	out "MAGPIE-SUITE-END guest.module rc=0"
@@ -112,6 +113,9 @@ check)
 	step "/proc/magpie gone after rmmod" no_proc_dir
 	step "insmod again after rmmod" insmod /magpie/magpie.ko
 	step "rmmod again" rmmod magpie
+	step "insmod debug=1 (every cache in debug mode)" insmod /magpie/magpie.ko debug=1
+	step "debug=1 shows in the parameter" grep -qx Y /sys/module/magpie/parameters/debug
+	step "rmmod after debug=1" rmmod magpie
 	[ -e /sys/kernel/debug/kmemleak ] && step "kmemleak finds no leak" kmemleak_clean
 	out "MAGPIE-SUITE-END guest.unload rc=0"
 	;;
