@@ -53,7 +53,8 @@ modules:
 	@echo "magpie.ko and Module.symvers are in $(BUILD)/$(KBUILD_NAME)/module"
 
 modules_install: modules
-	$(MAKE) -C $(KDIR) M=$(BUILD)/$(KBUILD_NAME)/module INSTALL_MOD_DIR=extra modules_install
+	$(MAKE) -C $(KDIR) M=$(BUILD)/$(KBUILD_NAME)/module INSTALL_MOD_DIR=extra \
+		$(if $(DESTDIR),INSTALL_MOD_PATH=$(DESTDIR)) modules_install
 
 headers_install:
 	install -d $(DESTDIR)$(PREFIX)/include/linux $(DESTDIR)$(PREFIX)/include/magpie
