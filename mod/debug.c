@@ -63,24 +63,23 @@ static long magpie_first_mismatch(const u8 *p, u8 val, size_t n)
 	return -1;
 }
 
-static void magpie_debug_fill(struct magpie_cache *cache, u8 *obj)
-{
-	if (!cache->ctor) {
-		memset(obj, MAGPIE_POISON_FREE, cache->object_size - 1);
-		obj[cache->object_size - 1] = MAGPIE_POISON_END;
-	}
-	memset(obj + cache->object_size, MAGPIE_REDZONE_BYTE,
-	       cache->size - cache->object_size);
-}
-
 /**
- * magpie_debug_init_object() - poison a new object and set its red zone
+ * magpie_debug_init_object() - poison an object and set its red zone
  * @cache: a debug cache
- * @obj: an object of a span being made (after its constructor ran)
+ * @obj: a free object: one of a span being made (after its constructor
+ *	ran), or one just freed or about to be handed out (repainted so a
+ *	finding is reported once)
  */
 void magpie_debug_init_object(struct magpie_cache *cache, void *obj)
 {
-	magpie_debug_fill(cache, obj);
+	u8 *p = obj;
+
+	if (!cache->ctor) {
+		memset(p, MAGPIE_POISON_FREE, cache->object_size - 1);
+		p[cache->object_size - 1] = MAGPIE_POISON_END;
+	}
+	memset(p + cache->object_size, MAGPIE_REDZONE_BYTE,
+	       cache->size - cache->object_size);
 }
 
 /* Checks a free object's poison and red zone; reports what is broken. */
@@ -120,7 +119,7 @@ void *magpie_debug_alloc(struct magpie_cache *cache, gfp_t gfp, unsigned long ca
 		return NULL;
 	magpie_debug_check_free_object(cache, obj, caller);
 	/* Repaint, so a finding is reported once and not at every reuse. */
-	magpie_debug_fill(cache, obj);
+	magpie_debug_init_object(cache, obj);
 	return obj;
 }
 
@@ -157,7 +156,7 @@ bool magpie_debug_free(struct magpie_cache *cache, void *obj, unsigned long call
 		magpie_debug_report(cache, obj, "write past the end of the object",
 				    cache->object_size + off, caller);
 	kmemleak_free(obj);
-	magpie_debug_fill(cache, obj);
+	magpie_debug_init_object(cache, obj);
 	magpie_central_free(cache, &obj, 1, false);
 	return true;
 }

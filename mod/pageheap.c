@@ -152,7 +152,6 @@ int magpie_heap_alloc_run(struct magpie_run *run, unsigned int npages, gfp_t gfp
 			spin_lock_irqsave(&magpie_heap.lock, flags);
 			list_add(&chunk->node, &magpie_heap.chunks);
 			magpie_heap.stats.chunks++;
-			magpie_heap.stats.chunk_pages += magpie_heap.chunk_pages;
 			/* Another CPU may have used the room first; still fine. */
 			if (magpie_heap_cut(run, npages)) {
 				spin_unlock_irqrestore(&magpie_heap.lock, flags);
@@ -222,7 +221,6 @@ unsigned long magpie_heap_release_idle(unsigned long min_idle)
 			continue;
 		list_move(&chunk->node, &victims);
 		magpie_heap.stats.chunks--;
-		magpie_heap.stats.chunk_pages -= magpie_heap.chunk_pages;
 		magpie_heap.stats.chunks_released++;
 		pages += magpie_heap.chunk_pages;
 	}
@@ -277,6 +275,7 @@ void magpie_heap_get_stats(struct magpie_heap_stats *stats)
 	spin_lock_irqsave(&magpie_heap.lock, flags);
 	*stats = magpie_heap.stats;
 	spin_unlock_irqrestore(&magpie_heap.lock, flags);
+	stats->chunk_pages = stats->chunks * magpie_heap.chunk_pages;
 }
 EXPORT_SYMBOL_IF_KUNIT(magpie_heap_get_stats);
 

@@ -38,7 +38,7 @@ struct magpie_run {
 /**
  * struct magpie_heap_stats - page heap figures for /proc
  * @chunks: chunks held
- * @chunk_pages: pages in those chunks
+ * @chunk_pages: pages in those chunks (derived from @chunks when copied out)
  * @run_pages: pages handed out in runs, from chunks or direct
  * @direct_pages: pages of runs taken straight from the buddy allocator
  * @chunks_released: chunks given back to the buddy allocator so far

@@ -56,6 +56,44 @@ void magpie_depot_init(struct magpie_depot *depot, u32 mag_size, u32 mag_size_ma
 }
 EXPORT_SYMBOL_FOR_MAGPIE_TESTS(magpie_depot_init);
 
+/* Puts @mag on the full or empty list by its rounds; depot lock held. */
+static void magpie_depot_push(struct magpie_depot *depot, struct magpie_magazine *mag)
+{
+	if (mag == &magpie_magazine_none)
+		return;
+	if (mag->rounds) {
+		mag->next = depot->full;
+		depot->full = mag;
+		depot->nr_full++;
+		depot->puts++;
+	} else {
+		mag->next = depot->empty;
+		depot->empty = mag;
+		depot->nr_empty++;
+	}
+}
+
+/*
+ * Takes a magazine off the full or empty list, keeping the list's minimum
+ * for the working set; depot lock held. NULL when the list is empty.
+ */
+static struct magpie_magazine *magpie_depot_pop(struct magpie_depot *depot, bool full)
+{
+	struct magpie_magazine **head = full ? &depot->full : &depot->empty;
+	u32 *nr = full ? &depot->nr_full : &depot->nr_empty;
+	u32 *min = full ? &depot->min_full : &depot->min_empty;
+	struct magpie_magazine *mag = *head;
+
+	if (!mag)
+		return NULL;
+	*head = mag->next;
+	if (--*nr < *min)
+		*min = *nr;
+	if (full)
+		depot->gets++;
+	return mag;
+}
+
 /**
  * magpie_depot_swap_empty_for_full() - trade an empty magazine for a full one
  * @depot: the depot
@@ -72,18 +110,9 @@ struct magpie_magazine *magpie_depot_swap_empty_for_full(struct magpie_depot *de
 	unsigned long flags;
 
 	flags = magpie_depot_lock(depot);
-	full = depot->full;
-	if (full) {
-		depot->full = full->next;
-		if (--depot->nr_full < depot->min_full)
-			depot->min_full = depot->nr_full;
-		depot->gets++;
-		if (empty != &magpie_magazine_none) {
-			empty->next = depot->empty;
-			depot->empty = empty;
-			depot->nr_empty++;
-		}
-	}
+	full = magpie_depot_pop(depot, true);
+	if (full)
+		magpie_depot_push(depot, empty);
 	magpie_depot_unlock(depot, flags);
 	return full;
 }
@@ -105,18 +134,9 @@ struct magpie_magazine *magpie_depot_swap_full_for_empty(struct magpie_depot *de
 	unsigned long flags;
 
 	flags = magpie_depot_lock(depot);
-	empty = depot->empty;
-	if (empty) {
-		depot->empty = empty->next;
-		if (--depot->nr_empty < depot->min_empty)
-			depot->min_empty = depot->nr_empty;
-		if (full != &magpie_magazine_none) {
-			full->next = depot->full;
-			depot->full = full;
-			depot->nr_full++;
-			depot->puts++;
-		}
-	}
+	empty = magpie_depot_pop(depot, false);
+	if (empty)
+		magpie_depot_push(depot, full);
 	magpie_depot_unlock(depot, flags);
 	return empty;
 }
@@ -137,16 +157,7 @@ void magpie_depot_put(struct magpie_depot *depot, struct magpie_magazine *mag)
 	if (mag == &magpie_magazine_none)
 		return;
 	flags = magpie_depot_lock(depot);
-	if (mag->rounds) {
-		mag->next = depot->full;
-		depot->full = mag;
-		depot->nr_full++;
-		depot->puts++;
-	} else {
-		mag->next = depot->empty;
-		depot->empty = mag;
-		depot->nr_empty++;
-	}
+	magpie_depot_push(depot, mag);
 	magpie_depot_unlock(depot, flags);
 }
 EXPORT_SYMBOL_FOR_MAGPIE_TESTS(magpie_depot_put);
