@@ -22,7 +22,8 @@ HOSTCC ?= cc
 HOST_CFLAGS := -std=gnu11 -O1 -g -Wall -Wextra -Werror -I$(TOP)/mod
 SAN_FLAGS := -fsanitize=address,undefined -fno-sanitize-recover=all -fno-omit-frame-pointer
 
-ENGINE_SRCS := mod/engine/sizeclass.c mod/engine/span.c mod/engine/magazine.c
+ENGINE_SRCS := mod/engine/sizeclass.c mod/engine/span.c mod/engine/magazine.c \
+	mod/engine/runq.c
 GENERATED := uapi/linux/magpie_sizeclasses.h mod/engine/sizeclass_lookup.h \
 	Documentation/sizeclass-table.rst
 
@@ -107,9 +108,14 @@ $(BUILD)/host/depot-tsan: tools/testing/engine/depot_threads.c $(ENGINE_SRCS) $(
 	@mkdir -p $(dir $@)
 	$(HOSTCC) $(HOST_CFLAGS) -fsanitize=thread -o $@ $< $(ENGINE_SRCS) -lpthread
 
-host-test: $(BUILD)/host/engine-asan $(BUILD)/host/depot-tsan
+$(BUILD)/host/runq-tsan: tools/testing/engine/runq_threads.c $(ENGINE_SRCS) $(wildcard mod/engine/*.h)
+	@mkdir -p $(dir $@)
+	$(HOSTCC) $(HOST_CFLAGS) -fsanitize=thread -o $@ $< $(ENGINE_SRCS) -lpthread
+
+host-test: $(BUILD)/host/engine-asan $(BUILD)/host/depot-tsan $(BUILD)/host/runq-tsan
 	$(BUILD)/host/engine-asan
 	$(BUILD)/host/depot-tsan
+	$(BUILD)/host/runq-tsan
 
 # Static kselftest binaries for the guests.
 SELFTESTS := $(patsubst selftests/magpie/%.c,$(BUILD)/selftests/%,$(wildcard selftests/magpie/*_test.c))

@@ -9,7 +9,7 @@
  * magpie_ctz64() (count trailing zeros of a non-zero word), a lock that
  * may be taken from any context the host has (magpie_lock_t: an IRQ-safe
  * spinlock in the kernel, a mutex elsewhere),
- * likely()/unlikely(), MAGPIE_STATIC_ASSERT(), and EXPORT_SYMBOL_FOR_MAGPIE_TESTS(),
+ * likely()/unlikely(), MAGPIE_STATIC_ASSERT(), EXPORT_SYMBOL_FOR_MAGPIE_TESTS(),
  * which in the kernel makes an engine symbol visible to magpie's KUnit
  * module (and to nothing else) and elsewhere does nothing.
  */
@@ -23,7 +23,9 @@
 #include <linux/bitops.h>
 #include <linux/build_bug.h>
 #include <linux/export.h>
+#include <linux/atomic.h>
 #include <linux/spinlock.h>
+#include <asm/barrier.h>
 
 #include "../compat.h"
 
@@ -36,6 +38,16 @@
 #define MAGPIE_STATIC_ASSERT(expr, msg)	static_assert(expr, msg)
 #define EXPORT_SYMBOL_FOR_MAGPIE_TESTS(sym)	EXPORT_SYMBOL_IF_KUNIT(sym)
 #define magpie_ctz64(x)			__ffs64(x)
+
+#define magpie_load_acquire(p)		smp_load_acquire(p)
+#define magpie_store_release(p, v)	smp_store_release(p, v)
+#define magpie_load_relaxed(p)		READ_ONCE(*(p))
+#define magpie_store_relaxed(p, v)	WRITE_ONCE(*(p), v)
+/* cmpxchg() is fully ordered when it succeeds (memory-barriers.txt). */
+#define magpie_cas(p, old, new)		({				\
+		typeof(*(p)) __magpie_old = (old);			\
+		cmpxchg(p, __magpie_old, new) == __magpie_old;		\
+	})
 
 #else /* userspace: userlib and host unit tests */
 
@@ -59,6 +71,18 @@ typedef __u64 u64;
 #define MAGPIE_STATIC_ASSERT(expr, msg)	static_assert(expr, msg)
 #define EXPORT_SYMBOL_FOR_MAGPIE_TESTS(sym)	MAGPIE_STATIC_ASSERT(1, #sym)
 #define magpie_ctz64(x)			((unsigned int)__builtin_ctzll(x))
+
+/* The same orderings as the kernel's, as C11 atomics ThreadSanitizer sees. */
+#define magpie_load_acquire(p)		__atomic_load_n(p, __ATOMIC_ACQUIRE)
+#define magpie_store_release(p, v)	__atomic_store_n(p, v, __ATOMIC_RELEASE)
+#define magpie_load_relaxed(p)		__atomic_load_n(p, __ATOMIC_RELAXED)
+#define magpie_store_relaxed(p, v)	__atomic_store_n(p, v, __ATOMIC_RELAXED)
+#define magpie_cas(p, old, new)		({				\
+		__typeof__(*(p)) __magpie_old = (old);			\
+		__atomic_compare_exchange_n(p, &__magpie_old, new, 0,	\
+					    __ATOMIC_SEQ_CST,		\
+					    __ATOMIC_SEQ_CST);		\
+	})
 
 /* @flags exists for the kernel's irqsave; here it is only set. */
 #define magpie_lock_t			pthread_mutex_t

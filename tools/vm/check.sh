@@ -59,6 +59,7 @@ host_tests() {
 }
 host_tests engine-asan "engine (ASan+UBSan)"
 host_tests depot-tsan "depot threads (TSan)"
+host_tests runq-tsan "run queue threads (TSan)"
 python3 tools/vm/report_selftest.py >"$R/host-report.tap" 2>&1
 report_args+=(--tap "host=$R/host.tap" --tap "host: report parser=$R/host-report.tap")
 

@@ -9,6 +9,7 @@
 #include "../../../mod/tests/sizeclass_cases.h"
 #include "../../../mod/tests/span_cases.h"
 #include "../../../mod/tests/magazine_cases.h"
+#include "../../../mod/tests/runq_cases.h"
 
 int main(void)
 {
@@ -18,6 +19,7 @@ int main(void)
 	failed += mt_run_suite("magpie_sizeclass", magpie_sizeclass_cases, &number);
 	failed += mt_run_suite("magpie_span", magpie_span_cases, &number);
 	failed += mt_run_suite("magpie_magazine", magpie_magazine_cases, &number);
+	failed += mt_run_suite("magpie_runq", magpie_runq_cases, &number);
 	printf("1..%d\n", number);
 	return failed ? 1 : 0;
 }

@@ -1,0 +1,128 @@
+/* SPDX-License-Identifier: GPL-2.0 */
+/*
+ * Run queues of the worker pool, after the Go runtime's (runtime/proc.go:
+ * runqput, runqget, runqgrab, runqsteal, globrunqget).
+ *
+ * Each P has a bounded ring of MAGPIE_RUNQ_SIZE task pointers and a
+ * runnext slot. The ring has one producer, its owner, which stores tasks
+ * and moves @tail without any read-modify-write; any thread may consume
+ * from the head by compare-and-swap, so the owner's pops and other Ps'
+ * steals need no lock. What "owner" means is the host's business: in the
+ * kernel it is whatever runs on the P's CPU with preemption disabled, in
+ * the host tests one thread. When the ring is full the owner moves half
+ * of it, plus the new task, to the global queue in one batch.
+ *
+ * The global queue is a locked FIFO list for overflow, for submitters that
+ * may not touch a ring (interrupts) and for tasks of Ps that went away.
+ * Consumers take a fair share of it at once and keep the rest in their
+ * own ring.
+ *
+ * Tasks are linked through an embedded struct magpie_runq_node; the engine
+ * never allocates and never looks past the node.
+ */
+#ifndef _MAGPIE_ENGINE_RUNQ_H
+#define _MAGPIE_ENGINE_RUNQ_H
+
+#include "platform.h"
+
+#define MAGPIE_RUNQ_SIZE	256	/* a power of two */
+
+/**
+ * struct magpie_runq_node - what a run queue links a task by
+ * @next: link in the global queue and in batches
+ */
+struct magpie_runq_node {
+	struct magpie_runq_node *next;
+};
+
+/**
+ * struct magpie_runq_list - a FIFO batch of tasks linked through ->next
+ * @head: first task, or NULL
+ * @tail: last task (undefined when empty)
+ * @len: tasks on the list
+ */
+struct magpie_runq_list {
+	struct magpie_runq_node *head;
+	struct magpie_runq_node *tail;
+	u32 len;
+};
+
+/**
+ * struct magpie_runq - one P's ring and runnext slot
+ * @head: index of the next task to take; every consumer advances it by
+ *	compare-and-swap, whose release publishes that it is done reading
+ *	the slot
+ * @tail: index of the next free slot; only the owner writes it, with a
+ *	release store that publishes the slot written before
+ * @runnext: the task to run next (spawned by the running task), or NULL;
+ *	swapped by compare-and-swap, since thieves may take it
+ * @slots: the ring; slot i % MAGPIE_RUNQ_SIZE holds the task of index i
+ *	for head <= i < tail
+ *
+ * Indices are free-running u32 counters: tail - head is the length even
+ * across wraparound.
+ */
+struct magpie_runq {
+	u32 head;
+	u32 tail;
+	struct magpie_runq_node *runnext;
+	struct magpie_runq_node *slots[MAGPIE_RUNQ_SIZE];
+};
+
+/**
+ * struct magpie_gqueue - the global run queue
+ * @lock: protects @list
+ * @list: the queued tasks, oldest first; @list.len is also read without
+ *	the lock as a hint of emptiness
+ */
+struct magpie_gqueue {
+	magpie_lock_t lock;
+	struct magpie_runq_list list;
+};
+
+static inline void magpie_runq_list_init(struct magpie_runq_list *list)
+{
+	list->head = NULL;
+	list->tail = NULL;
+	list->len = 0;
+}
+
+void magpie_runq_list_add(struct magpie_runq_list *list, struct magpie_runq_node *node);
+
+void magpie_runq_init(struct magpie_runq *q);
+u32 magpie_runq_len(struct magpie_runq *q);
+bool magpie_runq_empty(struct magpie_runq *q);
+
+/* Owner side. */
+bool magpie_runq_put(struct magpie_runq *q, struct magpie_runq_node *node,
+		     struct magpie_runq_list *overflow);
+bool magpie_runq_put_next(struct magpie_runq *q, struct magpie_runq_node *node,
+			  struct magpie_runq_list *overflow);
+struct magpie_runq_node *magpie_runq_get(struct magpie_runq *q, bool *was_next);
+struct magpie_runq_node *magpie_runq_steal(struct magpie_runq *thief,
+					   struct magpie_runq *victim,
+					   bool steal_next, u32 *taken);
+struct magpie_runq_node *magpie_gqueue_get(struct magpie_gqueue *gq,
+					   struct magpie_runq *q, u32 nr_ps);
+
+/* Consumer side, any thread. */
+struct magpie_runq_node *magpie_runq_pop_ring(struct magpie_runq *q);
+u32 magpie_runq_drain(struct magpie_runq *q, struct magpie_runq_list *out);
+
+void magpie_gqueue_init(struct magpie_gqueue *gq);
+void magpie_gqueue_put_list(struct magpie_gqueue *gq, struct magpie_runq_list *list);
+void magpie_gqueue_put(struct magpie_gqueue *gq, struct magpie_runq_node *node);
+
+/**
+ * magpie_gqueue_len() - how many tasks the global queue holds, unlocked
+ * @gq: the queue
+ *
+ * Return: a snapshot that may be stale by the time it is used; callers use
+ * it to skip the lock when the queue looks empty and recheck under it.
+ */
+static inline u32 magpie_gqueue_len(struct magpie_gqueue *gq)
+{
+	return magpie_load_relaxed(&gq->list.len);
+}
+
+#endif /* _MAGPIE_ENGINE_RUNQ_H */

@@ -1,0 +1,216 @@
+/* SPDX-License-Identifier: GPL-2.0 */
+/*
+ * Test cases of the run queues (engine/runq.c), shared by the KUnit suite
+ * magpie_runq and the host unit tests (see mt.h). Single-threaded: they
+ * pin down the ring's invariants; the concurrent stresses live in
+ * tools/testing/engine/runq_threads.c (TSan) and the pool's KUnit suite.
+ */
+#include "mt.h"
+#include "../engine/runq.h"
+
+#define MT_NR_NODES	600
+
+/* Nodes numbered 0..MT_NR_NODES-1 in one zeroed array. */
+static struct magpie_runq_node *mt_nodes(MT_TEST *test)
+{
+	return MT_ALLOC(MT_NR_NODES * sizeof(struct magpie_runq_node));
+}
+
+static struct magpie_runq *mt_runq(MT_TEST *test)
+{
+	struct magpie_runq *q = MT_ALLOC(sizeof(*q));
+
+	magpie_runq_init(q);
+	return q;
+}
+
+/* Tasks come out of the ring oldest first; runnext jumps the line. */
+MT_CASE(runq_fifo_and_runnext)
+{
+	struct magpie_runq_node *n = mt_nodes(test);
+	struct magpie_runq *q = mt_runq(test);
+	struct magpie_runq_list over;
+	bool was_next;
+	int i;
+
+	magpie_runq_list_init(&over);
+	MT_EXPECT_TRUE(magpie_runq_empty(q));
+	for (i = 0; i < 3; i++)
+		MT_EXPECT_TRUE(!magpie_runq_put(q, &n[i], &over));
+	MT_EXPECT_TRUE(!magpie_runq_put_next(q, &n[10], &over));
+	/* A second runnext displaces the first to the ring's tail. */
+	MT_EXPECT_TRUE(!magpie_runq_put_next(q, &n[11], &over));
+	MT_EXPECT_EQ(magpie_runq_len(q), 4u);
+	MT_EXPECT_PTR_EQ(magpie_runq_get(q, &was_next), &n[11]);
+	MT_EXPECT_TRUE(was_next);
+	for (i = 0; i < 3; i++) {
+		MT_EXPECT_PTR_EQ(magpie_runq_get(q, &was_next), &n[i]);
+		MT_EXPECT_TRUE(!was_next);
+	}
+	MT_EXPECT_PTR_EQ(magpie_runq_get(q, &was_next), &n[10]);
+	MT_EXPECT_NULL(magpie_runq_get(q, &was_next));
+	MT_EXPECT_TRUE(magpie_runq_empty(q));
+	MT_EXPECT_EQ(over.len, 0u);
+}
+
+/* The free-running indices wrap around 2^32 without losing a task. */
+MT_CASE(runq_index_wraparound)
+{
+	struct magpie_runq_node *n = mt_nodes(test);
+	struct magpie_runq *q = mt_runq(test);
+	struct magpie_runq_list over;
+	bool was_next;
+	int i, round;
+
+	magpie_runq_list_init(&over);
+	q->head = 0xffffff00u;
+	q->tail = 0xffffff00u;
+	for (round = 0; round < 4; round++) {
+		for (i = 0; i < 200; i++)
+			MT_EXPECT_TRUE(!magpie_runq_put(q, &n[i], &over));
+		MT_EXPECT_EQ(magpie_runq_len(q), 200u);
+		for (i = 0; i < 200; i++)
+			MT_EXPECT_PTR_EQ(magpie_runq_get(q, &was_next), &n[i]);
+	}
+	MT_EXPECT_TRUE(q->tail < 0x1000u);
+	MT_EXPECT_EQ(magpie_runq_len(q), 0u);
+	MT_EXPECT_EQ(over.len, 0u);
+}
+
+/* A full ring gives its older half and the new task away in order. */
+MT_CASE(runq_full_ring_overflows_half)
+{
+	struct magpie_runq_node *n = mt_nodes(test), *node;
+	struct magpie_runq *q = mt_runq(test);
+	struct magpie_runq_list over;
+	bool was_next;
+	int i;
+
+	magpie_runq_list_init(&over);
+	for (i = 0; i < MAGPIE_RUNQ_SIZE; i++)
+		MT_EXPECT_TRUE(!magpie_runq_put(q, &n[i], &over));
+	MT_EXPECT_EQ(magpie_runq_len(q), (u32)MAGPIE_RUNQ_SIZE);
+	MT_EXPECT_TRUE(magpie_runq_put(q, &n[MAGPIE_RUNQ_SIZE], &over));
+	MT_EXPECT_EQ(over.len, MAGPIE_RUNQ_SIZE / 2 + 1u);
+	MT_EXPECT_EQ(magpie_runq_len(q), MAGPIE_RUNQ_SIZE / 2u);
+	for (i = 0, node = over.head; node; node = node->next, i++)
+		MT_EXPECT_PTR_EQ(node, &n[i < MAGPIE_RUNQ_SIZE / 2 ? i : MAGPIE_RUNQ_SIZE]);
+	MT_EXPECT_PTR_EQ(over.tail, &n[MAGPIE_RUNQ_SIZE]);
+	for (i = MAGPIE_RUNQ_SIZE / 2; i < MAGPIE_RUNQ_SIZE; i++)
+		MT_EXPECT_PTR_EQ(magpie_runq_get(q, &was_next), &n[i]);
+	MT_EXPECT_NULL(magpie_runq_get(q, &was_next));
+}
+
+/* A thief takes the older half (rounded up) and runs the newest of it. */
+MT_CASE(runq_steal_half)
+{
+	struct magpie_runq_node *n = mt_nodes(test);
+	struct magpie_runq *victim = mt_runq(test), *thief = mt_runq(test);
+	struct magpie_runq_list over;
+	bool was_next;
+	u32 taken;
+	int i;
+
+	magpie_runq_list_init(&over);
+	for (i = 0; i < 9; i++)
+		magpie_runq_put(victim, &n[i], &over);
+	MT_EXPECT_PTR_EQ(magpie_runq_steal(thief, victim, false, &taken), &n[4]);
+	MT_EXPECT_EQ(taken, 5u);
+	MT_EXPECT_EQ(magpie_runq_len(thief), 4u);
+	MT_EXPECT_EQ(magpie_runq_len(victim), 4u);
+	for (i = 0; i < 4; i++)
+		MT_EXPECT_PTR_EQ(magpie_runq_get(thief, &was_next), &n[i]);
+	for (i = 5; i < 9; i++)
+		MT_EXPECT_PTR_EQ(magpie_runq_get(victim, &was_next), &n[i]);
+
+	/* An empty ring's runnext goes only when asked for. */
+	magpie_runq_put_next(victim, &n[20], &over);
+	MT_EXPECT_NULL(magpie_runq_steal(thief, victim, false, &taken));
+	MT_EXPECT_EQ(taken, 0u);
+	MT_EXPECT_PTR_EQ(magpie_runq_steal(thief, victim, true, &taken), &n[20]);
+	MT_EXPECT_EQ(taken, 1u);
+	MT_EXPECT_TRUE(magpie_runq_empty(victim));
+	MT_EXPECT_TRUE(magpie_runq_empty(thief));
+
+	/* A thief whose ring is more than half full takes nothing. */
+	for (i = 0; i < MAGPIE_RUNQ_SIZE / 2 + 1; i++)
+		magpie_runq_put(thief, &n[i], &over);
+	magpie_runq_put(victim, &n[300], &over);
+	MT_EXPECT_NULL(magpie_runq_steal(thief, victim, true, &taken));
+	MT_EXPECT_EQ(magpie_runq_len(victim), 1u);
+	MT_EXPECT_EQ(over.len, 0u);
+}
+
+/* The global queue hands out len / nr_ps + 1 tasks, FIFO. */
+MT_CASE(runq_global_fair_share)
+{
+	struct magpie_runq_node *n = mt_nodes(test);
+	struct magpie_runq *q = mt_runq(test);
+	struct magpie_gqueue *gq = MT_ALLOC(sizeof(*gq));
+	struct magpie_runq_list batch;
+	bool was_next;
+	int i;
+
+	magpie_gqueue_init(gq);
+	MT_EXPECT_NULL(magpie_gqueue_get(gq, q, 2));
+	magpie_runq_list_init(&batch);
+	for (i = 0; i < 9; i++)
+		magpie_runq_list_add(&batch, &n[i]);
+	magpie_gqueue_put_list(gq, &batch);
+	magpie_gqueue_put(gq, &n[9]);
+	MT_EXPECT_EQ(magpie_gqueue_len(gq), 10u);
+	MT_EXPECT_PTR_EQ(magpie_gqueue_get(gq, q, 2), &n[0]);
+	MT_EXPECT_EQ(magpie_runq_len(q), 5u);
+	MT_EXPECT_EQ(magpie_gqueue_len(gq), 4u);
+	for (i = 1; i < 6; i++)
+		MT_EXPECT_PTR_EQ(magpie_runq_get(q, &was_next), &n[i]);
+	MT_EXPECT_PTR_EQ(magpie_gqueue_get(gq, q, 1), &n[6]);
+	MT_EXPECT_EQ(magpie_gqueue_len(gq), 0u);
+	for (i = 7; i < 10; i++)
+		MT_EXPECT_PTR_EQ(magpie_runq_get(q, &was_next), &n[i]);
+	MT_EXPECT_NULL(magpie_gqueue_get(gq, q, 1));
+
+	/* Never more than half a ring at once; what does not fit goes back. */
+	magpie_runq_list_init(&batch);
+	for (i = 0; i < 400; i++)
+		magpie_runq_list_add(&batch, &n[i]);
+	magpie_gqueue_put_list(gq, &batch);
+	magpie_runq_list_init(&batch);
+	for (i = 400; i < MT_NR_NODES; i++)
+		MT_EXPECT_TRUE(!magpie_runq_put(q, &n[i], &batch));
+	MT_EXPECT_PTR_EQ(magpie_gqueue_get(gq, q, 1), &n[0]);
+	MT_EXPECT_EQ(batch.len, 0u);
+	MT_EXPECT_EQ(magpie_runq_len(q), MAGPIE_RUNQ_SIZE / 2u);
+	/* Every task is still somewhere, exactly once (n[0] is ours). */
+	MT_EXPECT_EQ(magpie_runq_len(q) + magpie_gqueue_len(gq) + 1, (u32)MT_NR_NODES);
+}
+
+/* Draining takes the ring and then runnext. */
+MT_CASE(runq_drain_everything)
+{
+	struct magpie_runq_node *n = mt_nodes(test);
+	struct magpie_runq *q = mt_runq(test);
+	struct magpie_runq_list out, over;
+
+	magpie_runq_list_init(&out);
+	magpie_runq_list_init(&over);
+	magpie_runq_put(q, &n[0], &over);
+	magpie_runq_put(q, &n[1], &over);
+	magpie_runq_put_next(q, &n[2], &over);
+	MT_EXPECT_EQ(magpie_runq_drain(q, &out), 3u);
+	MT_EXPECT_PTR_EQ(out.head, &n[0]);
+	MT_EXPECT_PTR_EQ(out.head->next, &n[1]);
+	MT_EXPECT_PTR_EQ(out.tail, &n[2]);
+	MT_EXPECT_TRUE(magpie_runq_empty(q));
+	MT_EXPECT_EQ(magpie_runq_drain(q, &out), 0u);
+}
+
+MT_CASE_LIST(magpie_runq_cases) = {
+	MT_CASE_ENTRY(runq_fifo_and_runnext),
+	MT_CASE_ENTRY(runq_index_wraparound),
+	MT_CASE_ENTRY(runq_full_ring_overflows_half),
+	MT_CASE_ENTRY(runq_steal_half),
+	MT_CASE_ENTRY(runq_global_fair_share),
+	MT_CASE_ENTRY(runq_drain_everything),
+	{}
+};
