@@ -21,7 +21,7 @@
 #include "magpie.h"
 
 /* Serialises cache creation and destruction against walkers of the list. */
-DEFINE_MUTEX(magpie_caches_mutex);
+struct mutex magpie_caches_mutex = __MUTEX_INITIALIZER(magpie_caches_mutex);
 EXPORT_SYMBOL_IF_KUNIT(magpie_caches_mutex);
 /* Every live cache [magpie_caches_mutex]. */
 LIST_HEAD(magpie_caches);

@@ -105,4 +105,17 @@ static inline void magpie_hrtimer_setup(struct hrtimer *timer,
 #define magpie_hrtimer_setup(timer, fn, clock, mode)	hrtimer_setup(timer, fn, clock, mode)
 #endif
 
+/*
+ * 6.18 named the system workqueues for what they are (system_dfl_wq,
+ * system_percpu_wq) and deprecated system_unbound_wq and system_wq.
+ */
+#include <linux/workqueue.h>
+#if LINUX_VERSION_CODE >= KERNEL_VERSION(6, 18, 0)
+#define magpie_unbound_wq()	system_dfl_wq
+#define magpie_percpu_wq()	system_percpu_wq
+#else
+#define magpie_unbound_wq()	system_unbound_wq
+#define magpie_percpu_wq()	system_wq
+#endif
+
 #endif /* _MAGPIE_COMPAT_H */

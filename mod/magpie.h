@@ -10,13 +10,14 @@
 #ifndef _MAGPIE_H
 #define _MAGPIE_H
 
+#include <linux/atomic.h>
 #include <linux/bits.h>
 #include <linux/gfp.h>
 #include <linux/types.h>
 
 /* Version of the in-kernel API described in this header. */
 #define MAGPIE_API_VERSION_MAJOR	0
-#define MAGPIE_API_VERSION_MINOR	1
+#define MAGPIE_API_VERSION_MINOR	2
 
 /**
  * magpie_size_class() - the magpie size class that serves an allocation
@@ -71,5 +72,39 @@ size_t magpie_size(const void *ptr);
 
 /* Pages magpie holds from the buddy allocator (chunks and direct runs). */
 unsigned long magpie_pages_held(void);
+
+/*
+ * The worker pool: Go-style tasks on per-CPU kthreads with work stealing
+ * (Documentation/pool.rst). A task runs fn(arg) to completion in process
+ * context on a pool kthread.
+ */
+
+/**
+ * struct magpie_wg - a wait group, as Go's sync.WaitGroup
+ * @count: tasks not yet done; use the functions below, not this field
+ *
+ * It may live on the waiter's stack: a task never touches the group after
+ * its final magpie_wg_done().
+ */
+struct magpie_wg {
+	atomic_t count;
+};
+
+/* A zero wait group, for declarations. */
+#define MAGPIE_WG_INIT	{ .count = ATOMIC_INIT(0) }
+
+void magpie_wg_init(struct magpie_wg *wg);
+void magpie_wg_add(struct magpie_wg *wg, int delta);
+void magpie_wg_done(struct magpie_wg *wg);
+void magpie_wg_wait(struct magpie_wg *wg);
+
+struct magpie_task;
+
+int magpie_go(void (*fn)(void *arg), void *arg, struct magpie_wg *wg, gfp_t gfp);
+struct magpie_task *magpie_go_cancelable(void (*fn)(void *arg), void *arg,
+					 struct magpie_wg *wg, gfp_t gfp);
+bool magpie_task_cancel(struct magpie_task *task);
+void magpie_task_put(struct magpie_task *task);
+void magpie_pool_flush(void);
 
 #endif /* _MAGPIE_H */

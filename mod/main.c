@@ -10,6 +10,7 @@
 
 #include "internal.h"
 #include "pageheap.h"
+#include "pool.h"
 
 static unsigned int chunk_order = 8;
 module_param(chunk_order, uint, 0444);
@@ -34,13 +35,19 @@ static int __init magpie_init(void)
 	ret = magpie_reap_init();
 	if (ret)
 		goto err_alloc;
-	ret = magpie_proc_init();
+	ret = magpie_pool_init();
 	if (ret)
 		goto err_reap;
+	ret = magpie_proc_init();
+	if (ret)
+		goto err_pool;
 	ret = magpie_sizeclass_proc_init(magpie_proc_dir());
 	if (ret)
 		goto err_proc;
 	ret = magpie_cache_proc_init(magpie_proc_dir());
+	if (ret)
+		goto err_proc;
+	ret = magpie_pool_proc_init(magpie_proc_dir());
 	if (ret)
 		goto err_proc;
 	pr_info("loaded\n");
@@ -48,6 +55,8 @@ static int __init magpie_init(void)
 
 err_proc:
 	magpie_proc_exit();
+err_pool:
+	magpie_pool_exit();
 err_reap:
 	magpie_reap_exit();
 err_alloc:
@@ -62,6 +71,7 @@ err_heap:
 static void __exit magpie_exit(void)
 {
 	magpie_proc_exit();
+	magpie_pool_exit();
 	magpie_reap_exit();
 	magpie_alloc_exit();
 	magpie_hotplug_exit();

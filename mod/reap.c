@@ -108,7 +108,7 @@ EXPORT_SYMBOL_IF_KUNIT(magpie_reap_all);
 static void magpie_reap_work_fn(struct work_struct *work)
 {
 	magpie_reap_all(false);
-	queue_delayed_work(system_unbound_wq, &magpie_reap_work, magpie_reap_interval());
+	queue_delayed_work(magpie_unbound_wq(), &magpie_reap_work, magpie_reap_interval());
 }
 
 /*
@@ -161,7 +161,7 @@ int magpie_reap_init(void)
 						 "magpie");
 	if (!magpie_shrinker)
 		return -ENOMEM;
-	queue_delayed_work(system_unbound_wq, &magpie_reap_work, magpie_reap_interval());
+	queue_delayed_work(magpie_unbound_wq(), &magpie_reap_work, magpie_reap_interval());
 	return 0;
 }
 

@@ -39,14 +39,20 @@
 #define EXPORT_SYMBOL_FOR_MAGPIE_TESTS(sym)	EXPORT_SYMBOL_IF_KUNIT(sym)
 #define magpie_ctz64(x)			__ffs64(x)
 
+/*
+ * Each use says what it orders and with what (engine/runq.c); these only
+ * map the names onto the kernel's primitives.
+ */
 #define magpie_load_acquire(p)		smp_load_acquire(p)
+/* Release: the comment at each use says what it publishes. */
 #define magpie_store_release(p, v)	smp_store_release(p, v)
 #define magpie_load_relaxed(p)		READ_ONCE(*(p))
 #define magpie_store_relaxed(p, v)	WRITE_ONCE(*(p), v)
 /* cmpxchg() is fully ordered when it succeeds (memory-barriers.txt). */
 #define magpie_cas(p, old, new)		({				\
-		typeof(*(p)) __magpie_old = (old);			\
-		cmpxchg(p, __magpie_old, new) == __magpie_old;		\
+		typeof(p) __magpie_p = (p);				\
+		typeof(*__magpie_p) __magpie_old = (old);		\
+		cmpxchg(__magpie_p, __magpie_old, new) == __magpie_old;	\
 	})
 
 #else /* userspace: userlib and host unit tests */
@@ -78,8 +84,9 @@ typedef __u64 u64;
 #define magpie_load_relaxed(p)		__atomic_load_n(p, __ATOMIC_RELAXED)
 #define magpie_store_relaxed(p, v)	__atomic_store_n(p, v, __ATOMIC_RELAXED)
 #define magpie_cas(p, old, new)		({				\
-		__typeof__(*(p)) __magpie_old = (old);			\
-		__atomic_compare_exchange_n(p, &__magpie_old, new, 0,	\
+		__typeof__(p) __magpie_p = (p);				\
+		__typeof__(*__magpie_p) __magpie_old = (old);		\
+		__atomic_compare_exchange_n(__magpie_p, &__magpie_old, new, 0, \
 					    __ATOMIC_SEQ_CST,		\
 					    __ATOMIC_SEQ_CST);		\
 	})

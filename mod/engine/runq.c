@@ -203,6 +203,47 @@ struct magpie_runq_node *magpie_runq_get(struct magpie_runq *q, bool *was_next)
 }
 EXPORT_SYMBOL_FOR_MAGPIE_TESTS(magpie_runq_get);
 
+/**
+ * magpie_runq_get_if() - take the first task that fits, runnext first
+ * @q: the owner's queue
+ * @fit: says whether a task fits
+ * @arg: passed to @fit
+ *
+ * Takes tasks off the head until one fits and queues the others again at
+ * the tail, in their order: the ring comes out rotated, never shuffled.
+ * A runnext that does not fit stays where it is.
+ *
+ * Context: the owner of @q.
+ * Return: the task, or NULL when none fits.
+ */
+struct magpie_runq_node *magpie_runq_get_if(struct magpie_runq *q,
+					    bool (*fit)(struct magpie_runq_node *node, void *arg),
+					    void *arg)
+{
+	struct magpie_runq_node *node = magpie_load_relaxed(&q->runnext), *found = NULL;
+	struct magpie_runq_list skipped, overflow;
+	u32 n = magpie_runq_len(q);
+
+	if (node && fit(node, arg) && magpie_cas(&q->runnext, node, NULL))
+		return node;
+	magpie_runq_list_init(&skipped);
+	while (n-- && (node = magpie_runq_pop_ring(q))) {
+		if (fit(node, arg)) {
+			found = node;
+			break;
+		}
+		magpie_runq_list_add(&skipped, node);
+	}
+	/* They came off this ring, so they fit back without overflowing. */
+	magpie_runq_list_init(&overflow);
+	for (node = skipped.head; node; node = skipped.head) {
+		skipped.head = node->next;
+		magpie_runq_put(q, node, &overflow);
+	}
+	return found;
+}
+EXPORT_SYMBOL_FOR_MAGPIE_TESTS(magpie_runq_get_if);
+
 /*
  * Copies half of @victim's ring into @batch from index @batch_head on and
  * claims it; with @steal_next, takes runnext when the ring is empty.

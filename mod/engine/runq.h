@@ -99,6 +99,9 @@ bool magpie_runq_put(struct magpie_runq *q, struct magpie_runq_node *node,
 bool magpie_runq_put_next(struct magpie_runq *q, struct magpie_runq_node *node,
 			  struct magpie_runq_list *overflow);
 struct magpie_runq_node *magpie_runq_get(struct magpie_runq *q, bool *was_next);
+struct magpie_runq_node *magpie_runq_get_if(struct magpie_runq *q,
+					    bool (*fit)(struct magpie_runq_node *node, void *arg),
+					    void *arg);
 struct magpie_runq_node *magpie_runq_steal(struct magpie_runq *thief,
 					   struct magpie_runq *victim,
 					   bool steal_next, u32 *taken);

@@ -10,6 +10,7 @@
 #include "sizeclass_cases.h"
 #include "span_cases.h"
 #include "magazine_cases.h"
+#include "runq_cases.h"
 #include "suites.h"
 
 static struct kunit_suite magpie_sizeclass_suite = {
@@ -27,8 +28,14 @@ static struct kunit_suite magpie_magazine_suite = {
 	.test_cases = magpie_magazine_cases,
 };
 
+static struct kunit_suite magpie_runq_suite = {
+	.name = "magpie_runq",
+	.test_cases = magpie_runq_cases,
+};
+
 kunit_test_suites(&magpie_sizeclass_suite, &magpie_span_suite, &magpie_magazine_suite,
-		  &magpie_cache_suite, &magpie_debug_suite, &magpie_fault_suite);
+		  &magpie_runq_suite, &magpie_cache_suite, &magpie_debug_suite,
+		  &magpie_fault_suite, &magpie_pool_suite);
 
 MAGPIE_IMPORT_KUNIT_NS();
 MODULE_DESCRIPTION("KUnit tests for magpie");

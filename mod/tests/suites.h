@@ -8,5 +8,6 @@
 extern struct kunit_suite magpie_cache_suite;
 extern struct kunit_suite magpie_debug_suite;
 extern struct kunit_suite magpie_fault_suite;
+extern struct kunit_suite magpie_pool_suite;
 
 #endif /* _MAGPIE_TESTS_SUITES_H */

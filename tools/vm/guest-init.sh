@@ -125,6 +125,8 @@ bench)
 		insmod /magpie/magpie.ko &&
 		insmod /magpie/magpie_bench.ko $MAGPIE_BENCH_ARGS &&
 		rmmod magpie_bench &&
+		insmod /magpie/magpie_pool_bench.ko $MAGPIE_BENCH_ARGS &&
+		rmmod magpie_pool_bench &&
 		dmesg | sed -n 's/.*magpie_bench: //p' &&
 		rmmod magpie
 	} >&3 2>&1

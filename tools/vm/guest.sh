@@ -30,7 +30,7 @@ cp "$busybox" "$root/bin/busybox"
 cp "$MAGPIE_TOP/tools/vm/guest-init.sh" "$root/init"
 chmod +x "$root/init"
 cp "$moddir/magpie.ko" "$root/magpie/"
-[ "$mode" != check ] && cp "$moddir/magpie_bench.ko" "$root/magpie/"
+[ "$mode" != check ] && cp "$moddir/magpie_bench.ko" "$moddir/magpie_pool_bench.ko" "$root/magpie/"
 kunit=0
 if [ -f "$moddir/magpie_test.ko" ]; then
 	cp "$moddir/magpie_test.ko" "$root/magpie/"

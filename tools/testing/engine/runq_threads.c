@@ -46,8 +46,11 @@ static struct magpie_runq_node *find(int me, unsigned int *seed, unsigned long t
 	u32 taken;
 	int i;
 
-	if (tick % 61 == 0 && (node = magpie_gqueue_get(&global, &queues[me], NR_OWNERS)))
-		return node;
+	if (tick % 61 == 0) {
+		node = magpie_gqueue_get(&global, &queues[me], NR_OWNERS);
+		if (node)
+			return node;
+	}
 	node = magpie_runq_get(&queues[me], &was_next);
 	if (node)
 		return node;

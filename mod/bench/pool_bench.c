@@ -1,0 +1,428 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * magpie_pool_bench.ko: magpie's worker pool against the kernel's
+ * workqueues, side by side in one boot. Loading it runs each benchmark
+ * and prints one line per result:
+ *
+ *   bench <name> magpie/<peer> <ratio>  (<context>)
+ *
+ * Ratios named _tput are throughputs (above 1 favours magpie); the others
+ * are times (below 1 favours magpie). Each figure is the best of
+ * BENCH_RUNS runs. The peers: the unbound system workqueue
+ * (system_unbound_wq, system_dfl_wq on 7.x) and the per-CPU one
+ * (system_wq, system_percpu_wq on 7.x).
+ */
+#define pr_fmt(fmt) "magpie_bench: " fmt
+
+#include <linux/completion.h>
+#include <linux/cpu.h>
+#include <linux/delay.h>
+#include <linux/kernel_stat.h>
+#include <linux/kthread.h>
+#include <linux/ktime.h>
+#include <linux/module.h>
+#include <linux/sched/clock.h>
+#include <linux/slab.h>
+#include <linux/tick.h>
+#include <linux/vmalloc.h>
+#include <linux/workqueue.h>
+
+#include "../compat.h"
+#include "../magpie.h"
+
+static unsigned int scale = 1;
+module_param(scale, uint, 0444);
+MODULE_PARM_DESC(scale, "multiplies the task counts (1..100, default 1)");
+
+#define BENCH_RUNS	3
+#define BENCH_TASKS	100000
+
+#define BEST(expr) ({							\
+	u64 __best = U64_MAX;						\
+	int __i;							\
+	for (__i = 0; __i < BENCH_RUNS; __i++)				\
+		__best = min_t(u64, __best, (expr));			\
+	__best;								\
+})
+
+static void bench_ratio(const char *name, const char *peer, u64 mp, u64 other,
+			u64 ops, bool tput)
+{
+	u64 r = tput ? div64_u64(other * 1000, max(mp, 1ULL)) :
+		       div64_u64(mp * 1000, max(other, 1ULL));
+
+	pr_info("bench %s magpie/%s %llu.%03llu (magpie %llu ns/op, %s %llu ns/op, %llu ops)\n",
+		name, peer, r / 1000, r % 1000, div64_u64(mp, max(ops, 1ULL)), peer,
+		div64_u64(other, max(ops, 1ULL)), ops);
+}
+
+/* ---- no-op tasks ---- */
+
+struct bench_noop {
+	struct work_struct *works;
+	atomic_t left;
+	struct completion done;
+	struct magpie_wg wg;
+	unsigned int nr;
+};
+
+static struct bench_noop noop;
+
+static void bench_noop_task(void *arg)
+{
+}
+
+static void bench_noop_work(struct work_struct *w)
+{
+	if (atomic_dec_and_test(&noop.left))
+		complete(&noop.done);
+}
+
+struct bench_submitter {
+	struct workqueue_struct *wq;	/* NULL: magpie */
+	unsigned int first, nr;
+	int err;
+	struct completion started, go, finished;
+};
+
+static int bench_submit_thread(void *arg)
+{
+	struct bench_submitter *s = arg;
+	unsigned int i;
+
+	complete(&s->started);
+	wait_for_completion(&s->go);
+	for (i = s->first; i < s->first + s->nr; i++) {
+		if (s->wq)
+			queue_work(s->wq, &noop.works[i]);
+		else if (magpie_go(bench_noop_task, NULL, &noop.wg, GFP_KERNEL))
+			s->err = -ENOMEM;
+	}
+	complete(&s->finished);
+	return 0;
+}
+
+/* @nr_cpus threads submit noop.nr tasks in all; returns ns until all ran. */
+static u64 bench_noop_run(struct workqueue_struct *wq, unsigned int nr_cpus)
+{
+	struct bench_submitter s[2];
+	unsigned int cpu, i;
+	u64 start;
+
+	atomic_set(&noop.left, noop.nr);
+	init_completion(&noop.done);
+	magpie_wg_init(&noop.wg);
+	for (i = 0; i < noop.nr; i++)
+		INIT_WORK(&noop.works[i], bench_noop_work);
+	for (cpu = 0; cpu < nr_cpus; cpu++) {
+		struct task_struct *t;
+
+		s[cpu].wq = wq;
+		s[cpu].first = cpu * (noop.nr / nr_cpus);
+		s[cpu].nr = noop.nr / nr_cpus;
+		s[cpu].err = 0;
+		init_completion(&s[cpu].started);
+		init_completion(&s[cpu].go);
+		init_completion(&s[cpu].finished);
+		t = kthread_run_on_cpu(bench_submit_thread, &s[cpu], cpu, "mp_bench/%u");
+		if (IS_ERR(t))
+			return U64_MAX;
+		wait_for_completion(&s[cpu].started);
+	}
+	start = ktime_get_ns();
+	for (cpu = 0; cpu < nr_cpus; cpu++)
+		complete(&s[cpu].go);
+	for (cpu = 0; cpu < nr_cpus; cpu++)
+		wait_for_completion(&s[cpu].finished);
+	if (wq)
+		wait_for_completion(&noop.done);
+	else
+		magpie_wg_wait(&noop.wg);
+	return ktime_get_ns() - start;
+}
+
+static void bench_noop_all(void)
+{
+	unsigned int nr_cpus;
+
+	noop.nr = BENCH_TASKS * scale;
+	noop.works = vmalloc(array_size(noop.nr, sizeof(*noop.works)));
+	if (!noop.works)
+		return;
+	for (nr_cpus = 1; nr_cpus <= min(2U, num_online_cpus()); nr_cpus++) {
+		u64 mp = BEST(bench_noop_run(NULL, nr_cpus));
+		u64 unbound = BEST(bench_noop_run(magpie_unbound_wq(), nr_cpus));
+		u64 percpu = BEST(bench_noop_run(magpie_percpu_wq(), nr_cpus));
+		char name[32];
+
+		snprintf(name, sizeof(name), "noop_%ucpu_tput", nr_cpus);
+		bench_ratio(name, "unbound_wq", mp, unbound, noop.nr, true);
+		bench_ratio(name, "percpu_wq", mp, percpu, noop.nr, true);
+	}
+	vfree(noop.works);
+}
+
+/* ---- fork-join fib ---- */
+
+struct bench_fib {
+	unsigned int n;
+	unsigned long result;
+	struct work_struct work;
+};
+
+static noinline unsigned long bench_fib_plain(unsigned int n)
+{
+	return n < 2 ? n : bench_fib_plain(n - 1) + bench_fib_plain(n - 2);
+}
+
+static void bench_fib_task(void *arg)
+{
+	struct bench_fib *f = arg, a, b;
+	struct magpie_wg wg = MAGPIE_WG_INIT;
+
+	if (f->n < 2) {
+		f->result = f->n;
+		return;
+	}
+	a.n = f->n - 1;
+	b.n = f->n - 2;
+	if (magpie_go(bench_fib_task, &a, &wg, GFP_KERNEL))
+		bench_fib_task(&a);
+	if (magpie_go(bench_fib_task, &b, &wg, GFP_KERNEL))
+		bench_fib_task(&b);
+	magpie_wg_wait(&wg);
+	f->result = a.result + b.result;
+}
+
+static void bench_fib_work(struct work_struct *w)
+{
+	struct bench_fib *f = container_of(w, struct bench_fib, work), a, b;
+
+	if (f->n < 2) {
+		f->result = f->n;
+		return;
+	}
+	a.n = f->n - 1;
+	b.n = f->n - 2;
+	INIT_WORK_ONSTACK(&a.work, bench_fib_work);
+	INIT_WORK_ONSTACK(&b.work, bench_fib_work);
+	queue_work(magpie_unbound_wq(), &a.work);
+	queue_work(magpie_unbound_wq(), &b.work);
+	flush_work(&a.work);
+	flush_work(&b.work);
+	destroy_work_on_stack(&a.work);
+	destroy_work_on_stack(&b.work);
+	f->result = a.result + b.result;
+}
+
+static u64 bench_fib_magpie(unsigned int n)
+{
+	struct magpie_wg wg = MAGPIE_WG_INIT;
+	struct bench_fib f = { .n = n };
+	u64 start = ktime_get_ns();
+
+	if (magpie_go(bench_fib_task, &f, &wg, GFP_KERNEL))
+		return U64_MAX;
+	magpie_wg_wait(&wg);
+	if (f.result != bench_fib_plain(n))
+		pr_err("fib(%u) by tasks is %lu\n", n, f.result);
+	return ktime_get_ns() - start;
+}
+
+static u64 bench_fib_wq(unsigned int n)
+{
+	struct bench_fib f = { .n = n };
+	u64 start = ktime_get_ns();
+
+	INIT_WORK_ONSTACK(&f.work, bench_fib_work);
+	queue_work(magpie_unbound_wq(), &f.work);
+	flush_work(&f.work);
+	destroy_work_on_stack(&f.work);
+	return ktime_get_ns() - start;
+}
+
+static u64 bench_fib_call(unsigned int n)
+{
+	u64 start = ktime_get_ns();
+	unsigned long r = bench_fib_plain(n);
+
+	barrier_data(&r);
+	return ktime_get_ns() - start;
+}
+
+static void bench_fib_all(void)
+{
+	/* fib(n) makes 2 fib(n+1) - 1 calls: 21891 for n = 20. */
+	const unsigned int n = 20, n_wq = 12;
+	u64 t1 = U64_MAX, t2, plain, wq, mp;
+	int ret;
+
+	plain = BEST(bench_fib_call(n));
+	t2 = BEST(bench_fib_magpie(n));
+	if (num_online_cpus() >= 2 && cpu_online(1)) {
+		ret = remove_cpu(1);
+		if (!ret) {
+			t1 = BEST(bench_fib_magpie(n));
+			ret = add_cpu(1);
+		}
+		if (ret)
+			pr_warn("CPU 1 hotplug failed (%d); no 1-CPU figure\n", ret);
+	} else {
+		t1 = t2;
+	}
+	if (t1 != U64_MAX) {
+		bench_ratio("fib20_t1", "call", t1, plain, 21891, false);
+		bench_ratio("fib20_speedup_tput", "1cpu", t2, t1, 21891, true);
+	}
+	/* Deeper recursion parks one kworker per waiting work; keep it small. */
+	mp = BEST(bench_fib_magpie(n_wq));
+	wq = BEST(bench_fib_wq(n_wq));
+	bench_ratio("fib12", "unbound_wq", mp, wq, 465, false);
+}
+
+/* ---- a chain of spawns ---- */
+
+struct bench_chain {
+	unsigned int left;
+	struct magpie_wg wg;
+	struct work_struct work;
+	struct completion done;
+};
+
+static struct bench_chain chain;
+
+static void bench_chain_task(void *arg)
+{
+	if (--chain.left && magpie_go(bench_chain_task, NULL, &chain.wg, GFP_KERNEL))
+		chain.left = 0;
+}
+
+static void bench_chain_work(struct work_struct *w)
+{
+	if (--chain.left)
+		queue_work(magpie_percpu_wq(), &chain.work);
+	else
+		complete(&chain.done);
+}
+
+static u64 bench_chain_run(bool magpie, unsigned int hops)
+{
+	u64 start;
+
+	chain.left = hops;
+	magpie_wg_init(&chain.wg);
+	init_completion(&chain.done);
+	INIT_WORK(&chain.work, bench_chain_work);
+	start = ktime_get_ns();
+	if (magpie) {
+		if (magpie_go(bench_chain_task, NULL, &chain.wg, GFP_KERNEL))
+			return U64_MAX;
+		magpie_wg_wait(&chain.wg);
+	} else {
+		queue_work(magpie_percpu_wq(), &chain.work);
+		wait_for_completion(&chain.done);
+	}
+	return ktime_get_ns() - start;
+}
+
+static void bench_chain_all(void)
+{
+	unsigned int hops = 10000 * scale;
+
+	bench_ratio("chain_hop", "percpu_wq", BEST(bench_chain_run(true, hops)),
+		    BEST(bench_chain_run(false, hops)), hops, false);
+}
+
+/* ---- bursts: CPU time per task ---- */
+
+/* Busy CPU time so far, all CPUs, as /proc/stat counts idle time. */
+static u64 bench_busy_ns(void)
+{
+	unsigned int cpu;
+	u64 idle = 0;
+
+	for_each_online_cpu(cpu) {
+		u64 us = get_cpu_idle_time_us(cpu, NULL);
+
+		/* Without NO_HZ the tick accounts idle time instead. */
+		idle += us == (u64)-1 ? kcpustat_cpu(cpu).cpustat[CPUTIME_IDLE] :
+					us * NSEC_PER_USEC;
+	}
+	return ktime_get_ns() * num_online_cpus() - idle;
+}
+
+/* 64 tasks every millisecond for @ms; returns busy CPU ns (all CPUs). */
+static u64 bench_bursts_run(bool magpie, unsigned int ms)
+{
+	unsigned int round, i;
+	u64 busy;
+
+	noop.nr = 64;
+	busy = bench_busy_ns();
+	for (round = 0; round < ms; round++) {
+		atomic_set(&noop.left, 64);
+		init_completion(&noop.done);
+		magpie_wg_init(&noop.wg);
+		for (i = 0; i < 64; i++) {
+			INIT_WORK(&noop.works[i], bench_noop_work);
+			if (!magpie)
+				queue_work(magpie_unbound_wq(), &noop.works[i]);
+			else if (magpie_go(bench_noop_task, NULL, &noop.wg, GFP_KERNEL))
+				return U64_MAX;
+		}
+		usleep_range(1000, 1001);
+		if (magpie)
+			magpie_wg_wait(&noop.wg);
+		else
+			wait_for_completion(&noop.done);
+	}
+	return bench_busy_ns() - busy;
+}
+
+static void bench_bursts_all(void)
+{
+	const unsigned int ms = 1000;
+	u64 mp, wq;
+
+	noop.works = kcalloc(64, sizeof(*noop.works), GFP_KERNEL);
+	if (!noop.works)
+		return;
+	mp = BEST(bench_bursts_run(true, ms));
+	wq = BEST(bench_bursts_run(false, ms));
+	bench_ratio("burst64_cpu_per_task", "unbound_wq", mp, wq, 64 * ms, false);
+	kfree(noop.works);
+}
+
+static int bench_thread(void *arg)
+{
+	pr_info("pool: cpus=%u scale=%u\n", num_online_cpus(), scale);
+	bench_noop_all();
+	bench_fib_all();
+	bench_chain_all();
+	bench_bursts_all();
+	complete(arg);
+	return 0;
+}
+
+static int __init magpie_pool_bench_init(void)
+{
+	DECLARE_COMPLETION_ONSTACK(done);
+	struct task_struct *t;
+
+	if (!scale || scale > 100)
+		return -EINVAL;
+	t = kthread_run(bench_thread, &done, "magpie-pool-bench");
+	if (IS_ERR(t))
+		return PTR_ERR(t);
+	wait_for_completion(&done);
+	return 0;
+}
+
+static void __exit magpie_pool_bench_exit(void)
+{
+}
+
+module_init(magpie_pool_bench_init);
+module_exit(magpie_pool_bench_exit);
+MODULE_DESCRIPTION("magpie's worker pool vs the kernel's workqueues, side by side");
+MODULE_LICENSE("GPL");

@@ -1,0 +1,431 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * The worker pool's life and its public face: spawning tasks (magpie_go),
+ * cancelling them, flushing the pool, CPU hotplug, and starting and
+ * stopping the Ms and sysmon.
+ *
+ * Flush uses two colors, as workqueue's flush does. Every task is counted
+ * in flight under the color current when it was submitted; a flush flips
+ * the color and waits until nothing of the old color is in flight. The
+ * counts are per CPU (a submit adds one on its CPU, the end subtracts one
+ * on another), so submitting costs no shared cache line. A submitter
+ * counts itself, then (smp_mb) rereads the color and moves to the new one
+ * if a flush flipped it meanwhile; the flusher flips, then (smp_mb) sums:
+ * either it sees the count or the submitter sees the flip.
+ */
+#define pr_fmt(fmt) KBUILD_MODNAME ": " fmt
+
+#include <linux/cpuhotplug.h>
+#include <linux/kthread.h>
+#include <linux/slab.h>
+#include <linux/wait_bit.h>
+
+#include "cache.h"
+#include "compat.h"
+#include "internal.h"
+#include "pool.h"
+
+struct magpie_pool magpie_pool;
+EXPORT_SYMBOL_IF_KUNIT(magpie_pool);
+
+static enum cpuhp_state magpie_pool_online_state;
+static enum cpuhp_state magpie_pool_dead_state;
+
+/**
+ * magpie_pool_in_flight() - tasks of one color submitted and not finished
+ * @pool: the pool
+ * @color: 0 or 1
+ *
+ * Return: the sum over all CPUs, exact only when the color is old.
+ */
+long magpie_pool_in_flight(struct magpie_pool *pool, unsigned int color)
+{
+	unsigned int cpu;
+	long sum = 0;
+
+	for_each_possible_cpu(cpu)
+		sum += READ_ONCE(per_cpu_ptr(pool->ps, cpu)->in_flight[color]);
+	return sum;
+}
+EXPORT_SYMBOL_IF_KUNIT(magpie_pool_in_flight);
+
+/* Counts @task in flight under the current color (file comment). */
+static void magpie_task_count(struct magpie_pool *pool, struct magpie_task *task)
+{
+	unsigned int color;
+
+	preempt_disable();	/* the count and its undo on one CPU */
+	for (;;) {
+		color = READ_ONCE(pool->color);
+		__this_cpu_inc(pool->ps->in_flight[color]);
+		/* Count, then reread: pairs with the flush's flip (above). */
+		smp_mb();
+		if (READ_ONCE(pool->color) == color)
+			break;
+		__this_cpu_dec(pool->ps->in_flight[color]);
+	}
+	preempt_enable();
+	task->color = color;
+}
+
+static struct magpie_task *magpie_task_new(void (*fn)(void *arg), void *arg,
+					   struct magpie_wg *wg, gfp_t gfp,
+					   bool cancelable)
+{
+	struct magpie_pool *pool = &magpie_pool;
+	struct magpie_m *m = in_task() ? magpie_current_m() : NULL;
+	struct magpie_task *task;
+
+	if (!fn)
+		return ERR_PTR(-EINVAL);
+	if (READ_ONCE(pool->stopping))
+		return ERR_PTR(-ESHUTDOWN);
+	task = magpie_cache_alloc(pool->task_cache, gfp & ~__GFP_ZERO);
+	if (!task)
+		return ERR_PTR(-ENOMEM);
+	task->fn = fn;
+	task->arg = arg;
+	task->wg = wg;
+	task->cancelable = cancelable;
+	task->depth = m && m->cur_depth >= 0 ? min(m->cur_depth + 1, U16_MAX) : 0;
+	if (cancelable) {
+		atomic_set(&task->state, MAGPIE_TASK_QUEUED);
+		refcount_set(&task->ref, 2);
+	}
+	if (wg)
+		magpie_wg_add(wg, 1);
+	magpie_task_count(pool, task);
+	magpie_pool_enqueue(pool, task, m);
+	return task;
+}
+
+/**
+ * magpie_go() - run fn(arg) on the worker pool
+ * @fn: the function
+ * @arg: its argument
+ * @wg: a wait group to add(1) now and done() after @fn returned, or NULL
+ * @gfp: how to allocate the task: GFP_KERNEL in process context,
+ *	GFP_ATOMIC (or GFP_NOWAIT) from softirq, hardirq or under spinlocks
+ *
+ * From process context the task goes to this CPU's run queue, and when a
+ * worker spawns it, it runs next on that worker; from interrupts it goes
+ * to the global queue. @fn runs in process context on a pool kthread and
+ * may sleep, though tasks that sleep long deserve the system workqueues.
+ * Not for NMI context.
+ *
+ * Return: 0; -EINVAL when @fn is NULL; -ENOMEM when no task could be
+ * allocated; -ESHUTDOWN while the module unloads. On error @wg is
+ * untouched and @fn will not run.
+ */
+int magpie_go(void (*fn)(void *arg), void *arg, struct magpie_wg *wg, gfp_t gfp)
+{
+	return PTR_ERR_OR_ZERO(magpie_task_new(fn, arg, wg, gfp, false));
+}
+EXPORT_SYMBOL_GPL(magpie_go);
+
+/**
+ * magpie_go_cancelable() - magpie_go() that returns a handle for cancelling
+ * @fn: the function
+ * @arg: its argument
+ * @wg: as for magpie_go()
+ * @gfp: as for magpie_go()
+ *
+ * The handle must be released with magpie_task_put(), whatever happens.
+ *
+ * Return: the handle, or an ERR_PTR() with the errors of magpie_go().
+ */
+struct magpie_task *magpie_go_cancelable(void (*fn)(void *arg), void *arg,
+					 struct magpie_wg *wg, gfp_t gfp)
+{
+	return magpie_task_new(fn, arg, wg, gfp, true);
+}
+EXPORT_SYMBOL_GPL(magpie_go_cancelable);
+
+/**
+ * magpie_task_cancel() - stop a task that has not started
+ * @task: the handle
+ *
+ * A task that has not started never will; its wait group, if any, is
+ * done() here. A task that started runs to completion.
+ *
+ * Context: any.
+ * Return: true if the task was cancelled, false if it had started
+ * (or was cancelled before).
+ */
+bool magpie_task_cancel(struct magpie_task *task)
+{
+	if (atomic_cmpxchg(&task->state, MAGPIE_TASK_QUEUED,
+			   MAGPIE_TASK_CANCELLED) != MAGPIE_TASK_QUEUED)
+		return false;
+	if (task->wg)
+		magpie_wg_done(task->wg);
+	return true;
+}
+EXPORT_SYMBOL_GPL(magpie_task_cancel);
+
+/**
+ * magpie_task_put() - release a handle from magpie_go_cancelable()
+ * @task: the handle, or NULL or an error pointer (ignored)
+ *
+ * Context: any.
+ */
+void magpie_task_put(struct magpie_task *task)
+{
+	if (IS_ERR_OR_NULL(task))
+		return;
+	if (refcount_dec_and_test(&task->ref))
+		magpie_cache_free(magpie_pool.task_cache, task);
+}
+EXPORT_SYMBOL_GPL(magpie_task_put);
+
+/**
+ * magpie_pool_flush() - wait until every task submitted before has finished
+ *
+ * Tasks submitted while the flush runs may or may not be waited for; a
+ * cancelled task counts as finished once a worker dropped it.
+ *
+ * Context: process context, may sleep; not from a pool task (it would
+ * wait for itself).
+ */
+void magpie_pool_flush(void)
+{
+	struct magpie_pool *pool = &magpie_pool;
+	unsigned int old;
+
+	might_sleep();
+	if (WARN_ON_ONCE(magpie_current_m()))
+		return;
+	mutex_lock(&pool->flush_mutex);
+	old = pool->color;
+	WRITE_ONCE(pool->flushing, true);
+	WRITE_ONCE(pool->color, old ^ 1);
+	smp_mb();	/* pairs with magpie_task_count() */
+	/*
+	 * Finishing tasks wake us without a barrier of their own, so one may
+	 * be missed: look again every jiffy rather than sleep forever.
+	 */
+	while (magpie_pool_in_flight(pool, old))
+		wait_var_event_timeout(&pool->color, !magpie_pool_in_flight(pool, old), 1);
+	WRITE_ONCE(pool->flushing, false);
+	mutex_unlock(&pool->flush_mutex);
+}
+EXPORT_SYMBOL_GPL(magpie_pool_flush);
+
+static struct magpie_m *magpie_m_create(struct magpie_pool *pool, int cpu,
+					unsigned int spare_index)
+{
+	struct magpie_m *m = kzalloc_obj(*m, GFP_KERNEL);
+
+	if (!m)
+		return ERR_PTR(-ENOMEM);
+	m->pool = pool;
+	m->cpu = cpu;
+	m->spare_index = spare_index;
+	m->parked = cpu < 0;	/* a spare starts out waiting for sysmon */
+	m->cur_depth = -1;
+	INIT_LIST_HEAD(&m->idle_node);
+	if (cpu >= 0)
+		m->task = kthread_create_on_cpu(magpie_m_main, m, cpu, "magpie/%u");
+	else
+		m->task = kthread_create(magpie_spare_main, m, "magpie/s%u", spare_index);
+	if (IS_ERR(m->task)) {
+		int ret = PTR_ERR(m->task);
+
+		kfree(m);
+		return ERR_PTR(ret);
+	}
+	return m;
+}
+
+static void magpie_m_destroy(struct magpie_m *m)
+{
+	kthread_stop(m->task);
+	kfree(m);
+}
+
+/**
+ * magpie_pool_spare_get() - the spare M of a rank, created on first use
+ * @pool: the pool
+ * @index: the rank, below MAGPIE_MAX_SPARES
+ *
+ * Context: process context (sysmon).
+ * Return: the M, or NULL when it could not be created.
+ */
+struct magpie_m *magpie_pool_spare_get(struct magpie_pool *pool, unsigned int index)
+{
+	struct magpie_m *m;
+
+	if (index < READ_ONCE(pool->nr_spares))
+		return pool->spares[index];
+	mutex_lock(&pool->spare_mutex);
+	while (pool->nr_spares <= index) {
+		m = magpie_m_create(pool, -1, pool->nr_spares);
+		if (IS_ERR(m))
+			break;
+		pool->spares[pool->nr_spares] = m;
+		/* Release: the M is complete before it is counted. */
+		smp_store_release(&pool->nr_spares, pool->nr_spares + 1);
+		wake_up_process(m->task);
+	}
+	mutex_unlock(&pool->spare_mutex);
+	return index < pool->nr_spares ? pool->spares[index] : NULL;
+}
+
+static int magpie_pool_cpu_online(unsigned int cpu)
+{
+	struct magpie_pool *pool = &magpie_pool;
+	struct magpie_p *p = per_cpu_ptr(pool->ps, cpu);
+
+	if (!p->m) {
+		struct magpie_m *m = magpie_m_create(pool, cpu, 0);
+
+		if (IS_ERR(m))
+			return PTR_ERR(m);
+		p->m = m;
+	} else {
+		/* The scheduler broke its affinity when the CPU went away. */
+		set_cpus_allowed_ptr(p->m->task, cpumask_of(cpu));
+	}
+	WRITE_ONCE(p->online, true);
+	atomic_inc(&pool->nr_online);
+	wake_up_process(p->m->task);
+	return 0;
+}
+
+static int magpie_pool_cpu_offline(unsigned int cpu)
+{
+	struct magpie_pool *pool = &magpie_pool;
+	struct magpie_p *p = per_cpu_ptr(pool->ps, cpu);
+
+	WRITE_ONCE(p->online, false);
+	atomic_dec(&pool->nr_online);
+	/* Its M must not be picked for work; it waits for the CPU instead. */
+	magpie_m_idle_del(pool, p->m);
+	wake_up_process(p->m->task);
+	magpie_p_drain(pool, cpu);
+	return 0;
+}
+
+/* Tasks queued on the CPU between going offline and dying. */
+static int magpie_pool_cpu_dead(unsigned int cpu)
+{
+	magpie_p_drain(&magpie_pool, cpu);
+	return 0;
+}
+
+/**
+ * magpie_pool_cpu_dead_for_test() - run the pool's CPU-dead callback
+ * @cpu: a CPU whose P should be emptied into the global queue
+ *
+ * Return: 0.
+ */
+int magpie_pool_cpu_dead_for_test(unsigned int cpu)
+{
+	return magpie_pool_cpu_dead(cpu);
+}
+EXPORT_SYMBOL_IF_KUNIT(magpie_pool_cpu_dead_for_test);
+
+/**
+ * magpie_pool_init() - create the default pool: tasks, Ps, Ms and sysmon
+ *
+ * Return: 0 or a negative errno.
+ */
+int magpie_pool_init(void)
+{
+	struct magpie_pool *pool = &magpie_pool;
+	unsigned int cpu;
+	int ret;
+
+	magpie_gqueue_init(&pool->global);
+	spin_lock_init(&pool->idle_lock);
+	INIT_LIST_HEAD(&pool->idle_ms);
+	mutex_init(&pool->spare_mutex);
+	mutex_init(&pool->flush_mutex);
+	pool->task_cache = magpie_cache_create("magpie_task", sizeof(struct magpie_task),
+					       0, 0, NULL);
+	if (IS_ERR(pool->task_cache))
+		return PTR_ERR(pool->task_cache);
+	ret = -ENOMEM;
+	pool->ps = alloc_percpu(struct magpie_p);
+	if (!pool->ps)
+		goto err_cache;
+	for_each_possible_cpu(cpu) {
+		struct magpie_p *p = per_cpu_ptr(pool->ps, cpu);
+
+		magpie_runq_init(&p->runq);
+		p->seed = cpu + 1;
+	}
+	pool->sysmon = kthread_run(magpie_sysmon_main, pool, "magpie/sysmon");
+	if (IS_ERR(pool->sysmon)) {
+		ret = PTR_ERR(pool->sysmon);
+		goto err_ps;
+	}
+	ret = cpuhp_setup_state(CPUHP_AP_ONLINE_DYN, "magpie/pool:online",
+				magpie_pool_cpu_online, magpie_pool_cpu_offline);
+	if (ret < 0)
+		goto err_sysmon;
+	magpie_pool_online_state = ret;
+	ret = cpuhp_setup_state_nocalls(CPUHP_BP_PREPARE_DYN, "magpie/pool:dead",
+					NULL, magpie_pool_cpu_dead);
+	if (ret < 0)
+		goto err_online;
+	magpie_pool_dead_state = ret;
+	return 0;
+
+err_online:
+	cpuhp_remove_state(magpie_pool_online_state);
+err_sysmon:
+	kthread_stop(pool->sysmon);
+err_ps:
+	magpie_pool_stop_ms(pool);
+	free_percpu(pool->ps);
+err_cache:
+	magpie_cache_destroy(pool->task_cache);
+	return ret;
+}
+
+/**
+ * magpie_pool_stop_ms() - stop every M the pool created
+ * @pool: the pool, with nothing queued
+ */
+void magpie_pool_stop_ms(struct magpie_pool *pool)
+{
+	unsigned int cpu, i;
+
+	for_each_possible_cpu(cpu) {
+		struct magpie_p *p = per_cpu_ptr(pool->ps, cpu);
+
+		if (p->m) {
+			magpie_m_destroy(p->m);
+			p->m = NULL;
+		}
+	}
+	for (i = 0; i < pool->nr_spares; i++)
+		magpie_m_destroy(pool->spares[i]);
+	pool->nr_spares = 0;
+}
+
+/**
+ * magpie_pool_exit() - finish every task and tear the pool down
+ *
+ * Modules that use the pool are gone by now (they depend on magpie), but
+ * their tasks may still run: they are waited for, not cancelled.
+ */
+void magpie_pool_exit(void)
+{
+	struct magpie_pool *pool = &magpie_pool;
+
+	WRITE_ONCE(pool->stopping, true);
+	magpie_pool_flush();
+	cpuhp_remove_state_nocalls(magpie_pool_dead_state);
+	/*
+	 * Without the offline callbacks: taking every CPU's P offline would
+	 * only queue work in the global queue, and nothing is queued now.
+	 */
+	cpuhp_remove_state_nocalls(magpie_pool_online_state);
+	kthread_stop(pool->sysmon);
+	magpie_pool_stop_ms(pool);
+	WARN_ON(magpie_pool_has_work(pool));
+	free_percpu(pool->ps);
+	magpie_cache_destroy(pool->task_cache);
+}

@@ -1,0 +1,248 @@
+/* SPDX-License-Identifier: GPL-2.0 */
+/*
+ * The worker pool's internals: tasks (G), per-CPU processors (P), worker
+ * kthreads (M) and the pool that ties them together, after the Go
+ * runtime's scheduler. Documentation/pool.rst has the design.
+ *
+ * Lock order (outer first):
+ *   pool->flush_mutex       one flush at a time
+ *   pool->idle_lock         the idle-M list (IRQ-safe: wakeups come from
+ *                           any context)
+ *   pool->global.lock       the global run queue (IRQ-safe, engine lock)
+ * Rings and runnext need no lock (engine/runq.h); a P's ring is produced
+ * into only by whatever runs on the P's CPU with preemption disabled.
+ *
+ * Field tags: [P] owned by the P's CPU, touched with preemption off;
+ * [M] touched only by the M itself; [I] pool->idle_lock; [A] atomic or
+ * READ_ONCE/WRITE_ONCE from anywhere; [C] fixed after creation;
+ * [H] CPU hotplug callbacks (serialized by the hotplug core).
+ */
+#ifndef _MAGPIE_POOL_H
+#define _MAGPIE_POOL_H
+
+#include <linux/atomic.h>
+#include <linux/list.h>
+#include <linux/mutex.h>
+#include <linux/percpu.h>
+#include <linux/refcount.h>
+#include <linux/sched.h>
+#include <linux/spinlock.h>
+
+#include "engine/runq.h"
+#include "magpie.h"
+
+/* A self-respawning task yields to the global queue every this many runs. */
+#define MAGPIE_FAIR_TICK	61
+/* Steal passes over all Ps before giving up; runnext only on the last. */
+#define MAGPIE_STEAL_PASSES	4
+#define MAGPIE_MAX_SPARES	64
+/* How long a spinning M on an idle CPU polls before it parks. */
+#define MAGPIE_POLL_NS		(50 * NSEC_PER_USEC)
+/* Tasks a waiting worker may nest on its stack while it helps. */
+#define MAGPIE_HELP_DEPTH_MAX	48
+
+enum magpie_task_state {
+	MAGPIE_TASK_QUEUED,
+	MAGPIE_TASK_RUNNING,
+	MAGPIE_TASK_CANCELLED,
+};
+
+/**
+ * struct magpie_task - a G: one function call to run to completion
+ * @node: link in the run queues [the queue holding it]
+ * @fn: the function [C]
+ * @arg: its argument [C]
+ * @wg: wait group to signal when done or cancelled, or NULL [C]
+ * @depth: nesting in the fork-join tree: 0 when submitted from outside
+ *	the pool, the spawning task's depth + 1 otherwise [C]
+ * @color: flush color it was counted under [C]
+ * @cancelable: a handle exists; @state and @ref are in use [C]
+ * @state: enum magpie_task_state, for cancelable tasks [A]
+ * @ref: the queue's and the handle's references, for cancelable tasks [A]
+ */
+struct magpie_task {
+	struct magpie_runq_node node;
+	void (*fn)(void *arg);
+	void *arg;
+	struct magpie_wg *wg;
+	u16 depth;
+	u8 color;
+	bool cancelable;
+	atomic_t state;
+	refcount_t ref;
+};
+
+/**
+ * struct magpie_p_stats - what one P did, for /proc/magpie/pool
+ * @runs: tasks run on this CPU [P]
+ * @from_runnext: tasks taken from runnext [P]
+ * @from_local: tasks taken from the own ring [P]
+ * @from_global: tasks taken from the global queue [P]
+ * @from_steal: tasks run straight from a steal [P]
+ * @steals: successful steals by this P [P]
+ * @stolen_in: tasks those steals brought [P]
+ * @overflows: times the full ring sent half to the global queue [P]
+ * @spins: times an M here started spinning [P]
+ * @parks: times an M here went to sleep [P]
+ * @idle_wakeups: wakeups of an M here that found nothing to run [P]
+ * @max_run_ns: longest task run time [P]
+ */
+struct magpie_p_stats {
+	u64 runs;
+	u64 from_runnext;
+	u64 from_local;
+	u64 from_global;
+	u64 from_steal;
+	u64 steals;
+	u64 stolen_in;
+	u64 overflows;
+	u64 spins;
+	u64 parks;
+	u64 idle_wakeups;
+	u64 max_run_ns;
+};
+
+struct magpie_m;
+struct proc_dir_entry;
+
+/**
+ * struct magpie_p - a P: one CPU's share of the pool
+ * @runq: ring and runnext [engine: producer is this CPU]
+ * @stats: statistics [P]
+ * @stolen_out: tasks other Ps stole from here [A]
+ * @in_flight: tasks submitted on this CPU (+1) or finished here (-1),
+ *	by flush color; only the sum over all CPUs means anything [P]
+ * @schedtick: tasks scheduled here, for the fairness tick [P]
+ * @seed: victim order for stealing [P]
+ * @online: the CPU is up and the P takes work [A, written under H]
+ * @m: the M bound to this CPU, or NULL before its first online [H]
+ */
+struct magpie_p {
+	struct magpie_runq runq;
+	struct magpie_p_stats stats;
+	atomic_long_t stolen_out;
+	long in_flight[2];
+	u32 schedtick;
+	u32 seed;
+	bool online;
+	struct magpie_m *m;
+};
+
+/**
+ * struct magpie_m - an M: a worker kthread
+ * @task: the kthread [C]
+ * @pool: its pool [C]
+ * @cpu: the CPU it is bound to, or -1 for a spare [C]
+ * @spare_index: rank among spares, which run only while sysmon wants
+ *	that many [C]
+ * @idle_node: link in pool->idle_ms [I]
+ * @idle: on pool->idle_ms [I]
+ * @spinning: counted in pool->nr_spinning; set by the M, or by a waker
+ *	while the M sleeps [M, I while parked]
+ * @woken: a waker picked this M for work it may not find [M, I while parked]
+ * @parked: a spare sleeping until sysmon wants it [A]
+ * @task_start: local_clock() when the current task began, 0 between
+ *	tasks [A: written by the M, read by sysmon]
+ * @tasks_run: tasks this M ran [A: written by the M]
+ * @help_depth: tasks nested on this M's stack by waits that help [M]
+ * @cur_depth: depth of the innermost task this M runs, -1 for none [M]
+ */
+struct magpie_m {
+	struct task_struct *task;
+	struct magpie_pool *pool;
+	int cpu;
+	unsigned int spare_index;
+	struct list_head idle_node;
+	bool idle;
+	bool spinning;
+	bool woken;
+	bool parked;
+	u64 task_start;
+	unsigned long tasks_run;
+	unsigned int help_depth;
+	int cur_depth;
+};
+
+/**
+ * struct magpie_pool - the worker pool
+ * @ps: one P per possible CPU
+ * @global: the global run queue
+ * @task_cache: where tasks come from [C]
+ * @nr_spinning: Ms looking for work without sleeping [A]
+ * @nr_idle: Ms on @idle_ms [A, changed under I]
+ * @nr_online: Ps that take work [A, changed under H]
+ * @idle_lock: protects @idle_ms and the idle/spinning/woken handover
+ * @idle_ms: parked Ms that a new task may wake [I]
+ * @spares: the spare Ms created so far [@spare_mutex; read locklessly
+ *	up to @nr_spares]
+ * @nr_spares: how many exist [A, written under @spare_mutex]
+ * @spares_wanted: how many spares sysmon wants running [A]
+ * @spare_mutex: serializes spare creation
+ * @color: flush color new tasks are counted under [A]
+ * @flush_mutex: one flush at a time
+ * @flushing: a flush waits; finishing tasks wake it [A]
+ * @stopping: the pool refuses new tasks [A]
+ * @sysmon: the monitor kthread [C]
+ * @sysmon_sleeping: sysmon sleeps until an M wakes from parking [A]
+ * @handoffs: times sysmon woke a spare for a blocked or hogged P [A]
+ * @sysmon_ticks: sysmon passes [sysmon]
+ */
+struct magpie_pool {
+	struct magpie_p __percpu *ps;
+	struct magpie_gqueue global;
+	struct magpie_cache *task_cache;
+	atomic_t nr_spinning;
+	atomic_t nr_idle;
+	atomic_t nr_online;
+	spinlock_t idle_lock;		/* see the kernel-doc above */
+	struct list_head idle_ms;
+	struct magpie_m *spares[MAGPIE_MAX_SPARES];
+	unsigned int nr_spares;
+	unsigned int spares_wanted;
+	struct mutex spare_mutex;	/* see the kernel-doc above */
+	unsigned int color;
+	struct mutex flush_mutex;	/* see the kernel-doc above */
+	bool flushing;
+	bool stopping;
+	struct task_struct *sysmon;
+	bool sysmon_sleeping;
+	atomic_long_t handoffs;
+	unsigned long sysmon_ticks;
+};
+
+extern struct magpie_pool magpie_pool;
+
+/* pool_sched.c: finding, running and queueing tasks. */
+struct magpie_m *magpie_current_m(void);
+void magpie_pool_enqueue(struct magpie_pool *pool, struct magpie_task *task,
+			 struct magpie_m *m);
+void magpie_wakep(struct magpie_pool *pool);
+bool magpie_pool_has_work(struct magpie_pool *pool);
+struct magpie_task *magpie_find_work(struct magpie_pool *pool, struct magpie_m *m);
+struct magpie_task *magpie_find_deeper(struct magpie_pool *pool, struct magpie_m *m);
+void magpie_run_task(struct magpie_pool *pool, struct magpie_m *m, struct magpie_task *task);
+void magpie_m_stop_spinning(struct magpie_pool *pool, struct magpie_m *m, bool found);
+bool magpie_m_idle_add(struct magpie_pool *pool, struct magpie_m *m, bool recheck);
+void magpie_m_idle_del(struct magpie_pool *pool, struct magpie_m *m);
+int magpie_m_main(void *arg);
+int magpie_spare_main(void *arg);
+void magpie_p_drain(struct magpie_pool *pool, unsigned int cpu);
+
+/* pool_wg.c */
+void magpie_m_help(struct magpie_pool *pool, struct magpie_m *m, struct magpie_wg *wg);
+
+/* pool_sysmon.c */
+int magpie_sysmon_main(void *arg);
+
+/* pool.c */
+int magpie_pool_init(void);
+void magpie_pool_exit(void);
+long magpie_pool_in_flight(struct magpie_pool *pool, unsigned int color);
+struct magpie_m *magpie_pool_spare_get(struct magpie_pool *pool, unsigned int index);
+void magpie_pool_stop_ms(struct magpie_pool *pool);
+int magpie_pool_cpu_dead_for_test(unsigned int cpu);
+
+/* pool_proc.c */
+int magpie_pool_proc_init(struct proc_dir_entry *dir);
+
+#endif /* _MAGPIE_POOL_H */

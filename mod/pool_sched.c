@@ -1,0 +1,621 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * The scheduler of the worker pool: queueing a task, the M's search for
+ * work (runnext, own ring, fairness tick, global queue, stealing), Go's
+ * spinning protocol, parking and waking Ms, and running a task.
+ *
+ * Waking without storms (Go's proc.go, "Worker thread parking/unparking"):
+ * a new task wakes a parked M only when no M is spinning (looking for
+ * work without sleeping), and the woken M starts out spinning; a spinning
+ * M that finds work stops spinning and, if it was the last spinner, wakes
+ * one more. So at most one M is woken per burst of submissions, and it
+ * fans out only as fast as it finds work. Two Dekker-style handshakes
+ * keep a task from being left behind with everyone asleep:
+ *  - a submitter queues the task, then (smp_mb) reads nr_spinning and
+ *    nr_idle; a parking M puts itself on the idle list, then (smp_mb)
+ *    looks at every queue once more;
+ *  - a spinning M that gives up decrements nr_spinning, then (smp_mb)
+ *    looks at every queue once more.
+ * Either the submitter sees the M, or the M sees the task.
+ */
+#include <linux/kthread.h>
+#include <linux/preempt.h>
+#include <linux/random.h>
+#include <linux/sched/clock.h>
+#include <linux/sched/stat.h>
+
+#include "cache.h"
+#include "pool.h"
+
+/**
+ * magpie_current_m() - the M the caller runs on, if any
+ *
+ * Return: the M, or NULL when current is not one of the pool's workers.
+ */
+struct magpie_m *magpie_current_m(void)
+{
+	void *fn;
+
+	if (!(current->flags & PF_KTHREAD))
+		return NULL;
+	fn = kthread_func(current);
+	if (fn != magpie_m_main && fn != magpie_spare_main)
+		return NULL;
+	return kthread_data(current);
+}
+
+/* Whether any P's ring or the global queue holds a task. */
+bool magpie_pool_has_work(struct magpie_pool *pool)
+{
+	unsigned int cpu;
+
+	if (magpie_gqueue_len(&pool->global))
+		return true;
+	for_each_possible_cpu(cpu)
+		if (!magpie_runq_empty(&per_cpu_ptr(pool->ps, cpu)->runq))
+			return true;
+	return false;
+}
+
+/* Takes the first idle M that may run work, or NULL. */
+static struct magpie_m *magpie_idle_m_get(struct magpie_pool *pool, bool spinning)
+{
+	struct magpie_m *m;
+	unsigned long flags;
+
+	spin_lock_irqsave(&pool->idle_lock, flags);
+	list_for_each_entry(m, &pool->idle_ms, idle_node) {
+		list_del(&m->idle_node);
+		m->idle = false;
+		/* Handed over while the M sleeps; it reads them when it wakes. */
+		m->spinning = spinning;
+		m->woken = true;
+		atomic_dec(&pool->nr_idle);
+		spin_unlock_irqrestore(&pool->idle_lock, flags);
+		return m;
+	}
+	spin_unlock_irqrestore(&pool->idle_lock, flags);
+	return NULL;
+}
+
+/**
+ * magpie_wakep() - wake a parked M if work may be waiting and nobody looks
+ * @pool: the pool
+ *
+ * Callers have queued work and executed a full barrier since.
+ *
+ * Context: any; takes pool->idle_lock with interrupts off.
+ */
+void magpie_wakep(struct magpie_pool *pool)
+{
+	struct magpie_m *m;
+
+	if (!atomic_read(&pool->nr_idle) || atomic_read(&pool->nr_spinning))
+		return;
+	/* Only one waker at a time gets to make a spinner. */
+	if (atomic_cmpxchg(&pool->nr_spinning, 0, 1) != 0)
+		return;
+	m = magpie_idle_m_get(pool, true);
+	if (!m) {
+		atomic_dec(&pool->nr_spinning);
+		return;
+	}
+	wake_up_process(m->task);
+}
+
+/**
+ * magpie_m_idle_add() - put an M on the idle list before it sleeps
+ * @pool: the pool
+ * @m: the M, current
+ * @recheck: look at the queues once more (see the handshake at the top
+ *	of this file); false when the caller knows they hold only work it
+ *	may not run
+ *
+ * Sets the task state to TASK_IDLE before it goes on the list.
+ *
+ * Return: true when the M should schedule(), false when work appeared
+ * (then it is off the list again and running).
+ */
+bool magpie_m_idle_add(struct magpie_pool *pool, struct magpie_m *m, bool recheck)
+{
+	unsigned long flags;
+	bool claimed;
+
+	/* Before we are on the list: a waker's wakeup must not be lost. */
+	set_current_state(TASK_IDLE);
+	spin_lock_irqsave(&pool->idle_lock, flags);
+	m->woken = false;
+	m->idle = true;
+	list_add(&m->idle_node, &pool->idle_ms);
+	atomic_inc(&pool->nr_idle);
+	spin_unlock_irqrestore(&pool->idle_lock, flags);
+	/* Order the list insertion before the looks below (file comment). */
+	smp_mb();
+	/*
+	 * Work while someone spins is the spinner's to find: it looks again
+	 * after it stops spinning (magpie_find_work()). A waker that already
+	 * took us off the list expects us to look for work.
+	 */
+	claimed = !READ_ONCE(m->idle);
+	if (!claimed && (!recheck || atomic_read(&pool->nr_spinning) ||
+			 !magpie_pool_has_work(pool)) && !kthread_should_stop())
+		return true;
+	__set_current_state(TASK_RUNNING);
+	magpie_m_idle_del(pool, m);
+	return false;
+}
+
+/**
+ * magpie_m_idle_del() - take an M off the idle list if a waker did not
+ * @pool: the pool
+ * @m: the M, current
+ */
+void magpie_m_idle_del(struct magpie_pool *pool, struct magpie_m *m)
+{
+	unsigned long flags;
+
+	spin_lock_irqsave(&pool->idle_lock, flags);
+	if (m->idle) {
+		list_del(&m->idle_node);
+		m->idle = false;
+		atomic_dec(&pool->nr_idle);
+	}
+	spin_unlock_irqrestore(&pool->idle_lock, flags);
+}
+
+/**
+ * magpie_pool_enqueue() - queue a task and wake an M if needed
+ * @pool: the pool
+ * @task: the task, counted in flight under its color
+ * @m: the M the caller runs on, or NULL
+ *
+ * From task context the task goes to this CPU's ring (to runnext when a
+ * worker spawns it); from interrupts, or on a CPU going offline, to the
+ * global queue.
+ */
+void magpie_pool_enqueue(struct magpie_pool *pool, struct magpie_task *task,
+			 struct magpie_m *m)
+{
+	struct magpie_runq_list overflow;
+	bool spilled = false, alone = false;
+	struct magpie_p *p;
+
+	magpie_runq_list_init(&overflow);
+	preempt_disable();
+	p = this_cpu_ptr(pool->ps);
+	if (!in_task() || !READ_ONCE(p->online)) {
+		magpie_gqueue_put(&pool->global, &task->node);
+	} else {
+		if (m) {
+			alone = !magpie_load_relaxed(&p->runq.runnext);
+			spilled = magpie_runq_put_next(&p->runq, &task->node, &overflow);
+		} else {
+			spilled = magpie_runq_put(&p->runq, &task->node, &overflow);
+		}
+		if (spilled) {
+			magpie_gqueue_put_list(&pool->global, &overflow);
+			p->stats.overflows++;
+		}
+	}
+	preempt_enable();
+	/*
+	 * A worker's one spawn sits in runnext and the worker runs it as soon
+	 * as its task returns: waking another M for it would only move it to
+	 * another CPU (a chain of spawns would bounce). Go wakes anyway; we
+	 * wake once a second task is queued behind it.
+	 */
+	if (alone && !spilled)
+		return;
+	/* The task is visible before we look for sleepers (file comment). */
+	smp_mb();
+	magpie_wakep(pool);
+}
+
+/* Go's randomOrder: visit every CPU once, from a random start. */
+static struct magpie_task *magpie_steal(struct magpie_pool *pool, struct magpie_p *p,
+					unsigned int self)
+{
+	unsigned int pass, i, n = nr_cpu_ids, cpu;
+	struct magpie_runq_node *node;
+	u32 taken;
+
+	for (pass = 0; pass < MAGPIE_STEAL_PASSES; pass++) {
+		p->seed = p->seed * 1103515245 + 12345;
+		cpu = (p->seed >> 16) % n;
+		for (i = 0; i < n; i++, cpu = cpu + 1 < n ? cpu + 1 : 0) {
+			struct magpie_p *victim;
+
+			if (cpu == self || !cpu_possible(cpu))
+				continue;
+			victim = per_cpu_ptr(pool->ps, cpu);
+			node = magpie_runq_steal(&p->runq, &victim->runq,
+						 pass == MAGPIE_STEAL_PASSES - 1, &taken);
+			if (!node)
+				continue;
+			p->stats.steals++;
+			p->stats.stolen_in += taken;
+			p->stats.from_steal++;
+			atomic_long_add(taken, &victim->stolen_out);
+			return container_of(node, struct magpie_task, node);
+		}
+	}
+	return NULL;
+}
+
+/*
+ * One look at this CPU's P and the global queue, and with @steal at the
+ * other Ps. Every MAGPIE_FAIR_TICK-th time the global queue goes first
+ * and the ring before runnext, so neither a flood of local work nor a
+ * task that keeps respawning itself into runnext starves anyone.
+ */
+static struct magpie_task *magpie_find_once(struct magpie_pool *pool, bool steal)
+{
+	struct magpie_runq_node *node = NULL;
+	struct magpie_task *task = NULL;
+	struct magpie_p *p;
+	bool was_next;
+	u32 nr_ps;
+
+	preempt_disable();
+	p = this_cpu_ptr(pool->ps);
+	nr_ps = max(atomic_read(&pool->nr_online), 1);
+	if (++p->schedtick % MAGPIE_FAIR_TICK == 0) {
+		node = magpie_gqueue_get(&pool->global, &p->runq, nr_ps);
+		if (node) {
+			p->stats.from_global++;
+			goto out;
+		}
+		node = magpie_runq_pop_ring(&p->runq);
+		if (node) {
+			p->stats.from_local++;
+			goto out;
+		}
+	}
+	node = magpie_runq_get(&p->runq, &was_next);
+	if (node) {
+		if (was_next)
+			p->stats.from_runnext++;
+		else
+			p->stats.from_local++;
+		goto out;
+	}
+	node = magpie_gqueue_get(&pool->global, &p->runq, nr_ps);
+	if (node) {
+		p->stats.from_global++;
+		goto out;
+	}
+	if (steal)
+		task = magpie_steal(pool, p, smp_processor_id());
+out:
+	preempt_enable();
+	return node ? container_of(node, struct magpie_task, node) : task;
+}
+
+static bool magpie_task_deeper(struct magpie_runq_node *node, void *arg)
+{
+	return container_of(node, struct magpie_task, node)->depth > *(int *)arg;
+}
+
+/*
+ * A task that does not fit goes back to our ring (or, if the ring is
+ * full, the global queue) and the ring is searched again.
+ */
+static struct magpie_runq_node *magpie_keep_if_deeper(struct magpie_pool *pool,
+						      struct magpie_p *p,
+						      struct magpie_runq_node *node,
+						      int depth)
+{
+	struct magpie_runq_list overflow;
+
+	if (!node || magpie_task_deeper(node, &depth))
+		return node;
+	magpie_runq_list_init(&overflow);
+	if (magpie_runq_put(&p->runq, node, &overflow))
+		magpie_gqueue_put_list(&pool->global, &overflow);
+	return magpie_runq_get_if(&p->runq, magpie_task_deeper, &depth);
+}
+
+/**
+ * magpie_find_deeper() - a task deeper than the one an M waits in
+ * @pool: the pool
+ * @m: the M, current, inside a task
+ *
+ * Looks at this CPU's P (runnext, then the ring in order), the global
+ * queue and the other Ps, and takes only tasks deeper in the fork-join
+ * tree than @m's current one; see magpie_m_help().
+ *
+ * Return: the task, or NULL.
+ */
+struct magpie_task *magpie_find_deeper(struct magpie_pool *pool, struct magpie_m *m)
+{
+	struct magpie_runq_node *node;
+	struct magpie_task *task;
+	struct magpie_p *p;
+	int depth = m->cur_depth;
+
+	preempt_disable();
+	p = this_cpu_ptr(pool->ps);
+	node = magpie_runq_get_if(&p->runq, magpie_task_deeper, &depth);
+	if (!node) {
+		node = magpie_gqueue_get(&pool->global, &p->runq,
+					 max(atomic_read(&pool->nr_online), 1));
+		node = magpie_keep_if_deeper(pool, p, node, depth);
+	}
+	if (!node) {
+		task = magpie_steal(pool, p, smp_processor_id());
+		node = magpie_keep_if_deeper(pool, p, task ? &task->node : NULL, depth);
+	}
+	if (node)
+		p->stats.from_local++;
+	preempt_enable();
+	return node ? container_of(node, struct magpie_task, node) : NULL;
+}
+
+/**
+ * magpie_m_stop_spinning() - leave the spinning state
+ * @pool: the pool
+ * @m: the M, current, spinning
+ * @found: it found work; if it was the last spinner, another M is woken
+ *	to look for more (Go's resetspinning)
+ */
+void magpie_m_stop_spinning(struct magpie_pool *pool, struct magpie_m *m, bool found)
+{
+	int left;
+
+	m->spinning = false;
+	left = atomic_dec_return(&pool->nr_spinning);
+	WARN_ON_ONCE(left < 0);
+	if (found && !left)
+		magpie_wakep(pool);
+}
+
+/*
+ * Whether this M may spin: Go lets at most half of the busy Ps spin, so
+ * that spinning costs little CPU when the pool is mostly idle.
+ */
+static bool magpie_m_may_spin(struct magpie_pool *pool, struct magpie_m *m)
+{
+	int busy = atomic_read(&pool->nr_online) - atomic_read(&pool->nr_idle);
+
+	return m->spinning || 2 * atomic_read(&pool->nr_spinning) < busy;
+}
+
+/*
+ * A spinning M on an otherwise idle CPU watches the queues for a moment
+ * before it parks: a stream of submissions then finds it awake, instead
+ * of paying a wakeup per task (the idea of KVM's halt polling). It stops
+ * as soon as anything else wants this CPU.
+ */
+static bool magpie_m_poll(struct magpie_pool *pool)
+{
+	u64 end = local_clock() + MAGPIE_POLL_NS;
+
+	while (single_task_running() && !need_resched()) {
+		if (magpie_pool_has_work(pool))
+			return true;
+		if (local_clock() > end)
+			break;
+		cpu_relax();
+	}
+	return false;
+}
+
+/**
+ * magpie_find_work() - what an M runs next, without sleeping
+ * @pool: the pool
+ * @m: the M, current
+ *
+ * Looks locally, then (spinning, when allowed) steals and polls briefly.
+ * A spinning M that finds nothing stops spinning and looks once more.
+ *
+ * Return: a task, or NULL when the M should park.
+ */
+struct magpie_task *magpie_find_work(struct magpie_pool *pool, struct magpie_m *m)
+{
+	struct magpie_task *task;
+
+	task = magpie_find_once(pool, false);
+	if (task)
+		goto found;
+	if (!magpie_m_may_spin(pool, m))
+		return NULL;
+	if (!m->spinning) {
+		m->spinning = true;
+		atomic_inc(&pool->nr_spinning);
+		this_cpu_inc(pool->ps->stats.spins);
+	}
+	task = magpie_find_once(pool, true);
+	if (task)
+		goto found;
+	if (magpie_m_poll(pool)) {
+		task = magpie_find_once(pool, true);
+		if (task)
+			goto found;
+	}
+	magpie_m_stop_spinning(pool, m, false);
+	/* Pairs with the submitter's barrier: see the file comment. */
+	smp_mb();
+	if (!magpie_pool_has_work(pool))
+		return NULL;
+	task = magpie_find_once(pool, true);
+	if (!task)
+		return NULL;
+	/* Found by the recheck, not as a spinner: wake help as Go does. */
+	smp_mb();
+	magpie_wakep(pool);
+	return task;
+found:
+	if (m->spinning)
+		magpie_m_stop_spinning(pool, m, true);
+	return task;
+}
+
+/* Releases the queue's reference to a task; the last one frees it. */
+static void magpie_task_release(struct magpie_pool *pool, struct magpie_task *task)
+{
+	if (!task->cancelable || refcount_dec_and_test(&task->ref))
+		magpie_cache_free(pool->task_cache, task);
+}
+
+/**
+ * magpie_run_task() - run a task (or drop it if it was cancelled)
+ * @pool: the pool
+ * @m: the M, current
+ * @task: the task, which the caller took off a queue
+ */
+void magpie_run_task(struct magpie_pool *pool, struct magpie_m *m, struct magpie_task *task)
+{
+	struct magpie_wg *wg = task->wg;
+	unsigned int color = task->color;
+	bool run = true;
+	u64 start, ns;
+
+	if (task->cancelable)
+		run = atomic_cmpxchg(&task->state, MAGPIE_TASK_QUEUED,
+				     MAGPIE_TASK_RUNNING) == MAGPIE_TASK_QUEUED;
+	if (run) {
+		/* Tasks nest when a wait helps: sysmon judges the outermost. */
+		u64 outer = m->task_start;
+		int outer_depth = m->cur_depth;
+
+		start = local_clock();
+		if (!outer)
+			WRITE_ONCE(m->task_start, start ?: 1);
+		m->cur_depth = task->depth;
+		task->fn(task->arg);
+		m->cur_depth = outer_depth;
+		WRITE_ONCE(m->task_start, outer);
+		ns = local_clock() - start;
+		WRITE_ONCE(m->tasks_run, m->tasks_run + 1);
+		preempt_disable();
+		__this_cpu_inc(pool->ps->stats.runs);
+		if (ns > __this_cpu_read(pool->ps->stats.max_run_ns))
+			__this_cpu_write(pool->ps->stats.max_run_ns, ns);
+		preempt_enable();
+	}
+	magpie_task_release(pool, task);
+	/* A cancelled task's group was signalled by the canceller. */
+	if (run && wg)
+		magpie_wg_done(wg);
+	this_cpu_dec(pool->ps->in_flight[color]);
+	/*
+	 * No barrier between the count and the flag: a flusher that misses
+	 * this wakeup sees the count at its next periodic look (pool.c).
+	 */
+	if (READ_ONCE(pool->flushing))
+		wake_up_var(&pool->color);
+}
+
+/**
+ * magpie_p_drain() - move a P's queued tasks to the global queue
+ * @pool: the pool
+ * @cpu: the P's CPU, offline or going
+ */
+void magpie_p_drain(struct magpie_pool *pool, unsigned int cpu)
+{
+	struct magpie_runq_list list;
+
+	magpie_runq_list_init(&list);
+	if (!magpie_runq_drain(&per_cpu_ptr(pool->ps, cpu)->runq, &list))
+		return;
+	magpie_gqueue_put_list(&pool->global, &list);
+	smp_mb();	/* the tasks are visible before we look for sleepers */
+	magpie_wakep(pool);
+}
+
+/* Sleeps until woken; a wakeup that finds nothing afterwards is counted. */
+static void magpie_m_park(struct magpie_pool *pool, struct magpie_m *m)
+{
+	this_cpu_inc(pool->ps->stats.parks);
+	if (magpie_m_idle_add(pool, m, true))
+		schedule();
+	__set_current_state(TASK_RUNNING);
+	magpie_m_idle_del(pool, m);
+	/* The pool was idle long enough for sysmon to sleep: it has work now. */
+	if (READ_ONCE(pool->sysmon_sleeping))
+		wake_up_process(pool->sysmon);
+}
+
+/* A bound M whose CPU is offline sleeps until it is back or we stop. */
+static void magpie_m_wait_online(struct magpie_pool *pool, struct magpie_m *m)
+{
+	struct magpie_p *p = per_cpu_ptr(pool->ps, m->cpu);
+
+	for (;;) {
+		set_current_state(TASK_IDLE);
+		if (READ_ONCE(p->online) || kthread_should_stop())
+			break;
+		schedule();
+	}
+	__set_current_state(TASK_RUNNING);
+}
+
+/**
+ * magpie_m_main() - the loop of an M bound to a CPU
+ * @arg: the M
+ *
+ * Return: 0 when stopped.
+ */
+int magpie_m_main(void *arg)
+{
+	struct magpie_m *m = arg;
+	struct magpie_pool *pool = m->pool;
+	struct magpie_p *p = per_cpu_ptr(pool->ps, m->cpu);
+
+	while (!kthread_should_stop()) {
+		struct magpie_task *task;
+
+		if (!READ_ONCE(p->online)) {
+			if (m->spinning)
+				magpie_m_stop_spinning(pool, m, false);
+			magpie_m_wait_online(pool, m);
+			continue;
+		}
+		task = magpie_find_work(pool, m);
+		if (task) {
+			m->woken = false;
+			magpie_run_task(pool, m, task);
+			continue;
+		}
+		if (m->woken)
+			this_cpu_inc(pool->ps->stats.idle_wakeups);
+		magpie_m_park(pool, m);
+	}
+	if (m->spinning)
+		magpie_m_stop_spinning(pool, m, false);
+	return 0;
+}
+
+/**
+ * magpie_spare_main() - the loop of a spare M
+ * @arg: the M
+ *
+ * A spare runs wherever the scheduler puts it (usually the CPU whose M is
+ * blocked), uses that CPU's P, and parks as soon as sysmon no longer
+ * wants it or there is nothing to do. It never spins.
+ *
+ * Return: 0 when stopped.
+ */
+int magpie_spare_main(void *arg)
+{
+	struct magpie_m *m = arg;
+	struct magpie_pool *pool = m->pool;
+
+	while (!kthread_should_stop()) {
+		struct magpie_task *task = NULL;
+
+		if (m->spare_index < READ_ONCE(pool->spares_wanted))
+			task = magpie_find_once(pool, true);
+		if (task) {
+			magpie_run_task(pool, m, task);
+			continue;
+		}
+		set_current_state(TASK_IDLE);
+		WRITE_ONCE(m->parked, true);
+		if (!kthread_should_stop())
+			schedule();
+		__set_current_state(TASK_RUNNING);
+		WRITE_ONCE(m->parked, false);
+	}
+	return 0;
+}
