@@ -149,6 +149,18 @@ run)
 		echo "== /proc/magpie/caches, the caches that hold memory now"
 		awk 'NR <= 2 || $6 > 0' /proc/magpie/caches
 		echo
+		echo "== the worker pool before any work: cat /proc/magpie/pool"
+		cat /proc/magpie/pool
+		echo
+		echo "== a workload: insmod magpie_pool_bench.ko (fork-join fib, no-op"
+		echo "   tasks, spawn chains and bursts against the kernel's workqueues;"
+		echo "   _tput ratios above 1 favour magpie, the others below 1 do)"
+		insmod /magpie/magpie_pool_bench.ko && rmmod magpie_pool_bench
+		dmesg | sed -n '/magpie_bench: pool:/,$ s/.*magpie_bench: //p'
+		echo
+		echo "== the worker pool after it: cat /proc/magpie/pool"
+		cat /proc/magpie/pool
+		echo
 		echo "== rmmod magpie"
 		rmmod magpie && echo "unloaded cleanly; /proc/magpie $( [ -e /proc/magpie ] && echo still there || echo is gone)"
 	} >&3 2>&1
