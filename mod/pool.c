@@ -8,10 +8,12 @@
  * in flight under the color current when it was submitted; a flush flips
  * the color and waits until nothing of the old color is in flight. The
  * counts are per CPU (a submit adds one on its CPU, the end subtracts one
- * on another), so submitting costs no shared cache line. A submitter
- * counts itself, then (smp_mb) rereads the color and moves to the new one
- * if a flush flipped it meanwhile; the flusher flips, then (smp_mb) sums:
- * either it sees the count or the submitter sees the flip.
+ * on another), so submitting costs no shared cache line and no barrier:
+ * a submission the flusher does not see yet raced with the flush, and
+ * need not be waited for. It may still land in the old color after the
+ * flush returned; the next flush therefore first waits for such
+ * stragglers of the color it is about to reuse (they are few and already
+ * queued), then flips.
  */
 #define pr_fmt(fmt) KBUILD_MODNAME ": " fmt
 
@@ -52,20 +54,8 @@ EXPORT_SYMBOL_IF_KUNIT(magpie_pool_in_flight);
 /* Counts @task in flight under the current color (file comment). */
 static void magpie_task_count(struct magpie_pool *pool, struct magpie_task *task)
 {
-	unsigned int color;
-
-	preempt_disable();	/* the count and its undo on one CPU */
-	for (;;) {
-		color = READ_ONCE(pool->color);
-		__this_cpu_inc(pool->ps->in_flight[color]);
-		/* Count, then reread: pairs with the flush's flip (above). */
-		smp_mb();
-		if (READ_ONCE(pool->color) == color)
-			break;
-		__this_cpu_dec(pool->ps->in_flight[color]);
-	}
-	preempt_enable();
-	task->color = color;
+	task->color = READ_ONCE(pool->color);
+	this_cpu_inc(pool->ps->in_flight[task->color]);
 }
 
 static struct magpie_task *magpie_task_new(void (*fn)(void *arg), void *arg,
@@ -198,12 +188,15 @@ void magpie_pool_flush(void)
 	mutex_lock(&pool->flush_mutex);
 	old = pool->color;
 	WRITE_ONCE(pool->flushing, true);
-	WRITE_ONCE(pool->color, old ^ 1);
-	smp_mb();	/* pairs with magpie_task_count() */
 	/*
 	 * Finishing tasks wake us without a barrier of their own, so one may
 	 * be missed: look again every jiffy rather than sleep forever.
 	 */
+	while (magpie_pool_in_flight(pool, old ^ 1))	/* stragglers, above */
+		wait_var_event_timeout(&pool->color, !magpie_pool_in_flight(pool, old ^ 1), 1);
+	WRITE_ONCE(pool->color, old ^ 1);
+	/* New tasks count under the new color before we sum the old one. */
+	smp_mb();
 	while (magpie_pool_in_flight(pool, old))
 		wait_var_event_timeout(&pool->color, !magpie_pool_in_flight(pool, old), 1);
 	WRITE_ONCE(pool->flushing, false);

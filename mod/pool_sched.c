@@ -57,25 +57,32 @@ bool magpie_pool_has_work(struct magpie_pool *pool)
 	return false;
 }
 
-/* Takes the first idle M that may run work, or NULL. */
+/*
+ * Takes an idle M, preferring one bound to another CPU: waking this CPU's
+ * own M would only preempt the submitter.
+ */
 static struct magpie_m *magpie_idle_m_get(struct magpie_pool *pool, bool spinning)
 {
-	struct magpie_m *m;
+	int self = raw_smp_processor_id();
+	struct magpie_m *m, *pick = NULL;
 	unsigned long flags;
 
 	spin_lock_irqsave(&pool->idle_lock, flags);
 	list_for_each_entry(m, &pool->idle_ms, idle_node) {
-		list_del(&m->idle_node);
-		m->idle = false;
+		pick = m;
+		if (m->cpu != self)
+			break;
+	}
+	if (pick) {
+		list_del(&pick->idle_node);
+		pick->idle = false;
 		/* Handed over while the M sleeps; it reads them when it wakes. */
-		m->spinning = spinning;
-		m->woken = true;
+		pick->spinning = spinning;
+		pick->woken = true;
 		atomic_dec(&pool->nr_idle);
-		spin_unlock_irqrestore(&pool->idle_lock, flags);
-		return m;
 	}
 	spin_unlock_irqrestore(&pool->idle_lock, flags);
-	return NULL;
+	return pick;
 }
 
 /**
