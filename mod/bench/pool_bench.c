@@ -335,7 +335,11 @@ static void bench_chain_all(void)
 
 /* ---- bursts: CPU time per task ---- */
 
-/* Busy CPU time so far, all CPUs, as /proc/stat counts idle time. */
+/*
+ * Busy CPU time so far, all CPUs, from NO_HZ idle accounting; U64_MAX
+ * when the kernel has none (periodic tick: idle time then comes in whole
+ * ticks, too coarse for this).
+ */
 static u64 bench_busy_ns(void)
 {
 	unsigned int cpu;
@@ -344,9 +348,9 @@ static u64 bench_busy_ns(void)
 	for_each_online_cpu(cpu) {
 		u64 us = get_cpu_idle_time_us(cpu, NULL);
 
-		/* Without NO_HZ the tick accounts idle time instead. */
-		idle += us == (u64)-1 ? kcpustat_cpu(cpu).cpustat[CPUTIME_IDLE] :
-					us * NSEC_PER_USEC;
+		if (us == (u64)-1)
+			return U64_MAX;
+		idle += us * NSEC_PER_USEC;
 	}
 	return ktime_get_ns() * num_online_cpus() - idle;
 }
@@ -359,6 +363,8 @@ static u64 bench_bursts_run(bool magpie, unsigned int ms)
 
 	noop.nr = 64;
 	busy = bench_busy_ns();
+	if (busy == U64_MAX)
+		return U64_MAX;
 	for (round = 0; round < ms; round++) {
 		atomic_set(&noop.left, 64);
 		init_completion(&noop.done);
@@ -384,6 +390,10 @@ static void bench_bursts_all(void)
 	const unsigned int ms = 1000;
 	u64 mp, wq;
 
+	if (bench_busy_ns() == U64_MAX) {
+		pr_info("bench burst64_cpu_per_task skipped: no NO_HZ idle accounting\n");
+		return;
+	}
 	noop.works = kcalloc(64, sizeof(*noop.works), GFP_KERNEL);
 	if (!noop.works)
 		return;
