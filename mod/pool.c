@@ -70,7 +70,7 @@ static struct magpie_task *magpie_task_new(void (*fn)(void *arg), void *arg,
 		return ERR_PTR(-EINVAL);
 	if (READ_ONCE(pool->stopping))
 		return ERR_PTR(-ESHUTDOWN);
-	task = magpie_cache_alloc(pool->task_cache, gfp & ~__GFP_ZERO);
+	task = magpie_task_alloc(pool, gfp);
 	if (!task)
 		return ERR_PTR(-ENOMEM);
 	task->fn = fn;
@@ -164,7 +164,7 @@ void magpie_task_put(struct magpie_task *task)
 	if (IS_ERR_OR_NULL(task))
 		return;
 	if (refcount_dec_and_test(&task->ref))
-		magpie_cache_free(magpie_pool.task_cache, task);
+		magpie_task_free(&magpie_pool, task);
 }
 EXPORT_SYMBOL_GPL(magpie_task_put);
 
@@ -203,6 +203,19 @@ void magpie_pool_flush(void)
 	mutex_unlock(&pool->flush_mutex);
 }
 EXPORT_SYMBOL_GPL(magpie_pool_flush);
+
+/* Returns the tasks every P keeps to the cache. */
+static void magpie_pool_free_tasks(struct magpie_pool *pool)
+{
+	unsigned int cpu;
+
+	for_each_possible_cpu(cpu) {
+		struct magpie_p *p = per_cpu_ptr(pool->ps, cpu);
+
+		while (p->nr_free_tasks)
+			magpie_cache_free(pool->task_cache, p->free_tasks[--p->nr_free_tasks]);
+	}
+}
 
 static struct magpie_m *magpie_m_create(struct magpie_pool *pool, int cpu,
 					unsigned int spare_index)
@@ -419,6 +432,7 @@ void magpie_pool_exit(void)
 	kthread_stop(pool->sysmon);
 	magpie_pool_stop_ms(pool);
 	WARN_ON(magpie_pool_has_work(pool));
+	magpie_pool_free_tasks(pool);
 	free_percpu(pool->ps);
 	magpie_cache_destroy(pool->task_cache);
 }

@@ -38,6 +38,8 @@
 #define MAGPIE_MAX_SPARES	64
 /* How long a spinning M on an idle CPU polls before it parks. */
 #define MAGPIE_POLL_NS		(50 * NSEC_PER_USEC)
+/* Freed tasks a P keeps for reuse (Go's per-P gFree list). */
+#define MAGPIE_P_FREE_TASKS	32
 /* Tasks a waiting worker may nest on its stack while it helps. */
 #define MAGPIE_HELP_DEPTH_MAX	48
 
@@ -114,6 +116,8 @@ struct proc_dir_entry;
  *	by flush color; only the sum over all CPUs means anything [P]
  * @schedtick: tasks scheduled here, for the fairness tick [P]
  * @seed: victim order for stealing [P]
+ * @free_tasks: finished tasks kept for the next spawn on this CPU [P]
+ * @nr_free_tasks: how many [P]
  * @online: the CPU is up and the P takes work [A, written under H]
  * @m: the M bound to this CPU, or NULL before its first online [H]
  */
@@ -124,6 +128,8 @@ struct magpie_p {
 	long in_flight[2];
 	u32 schedtick;
 	u32 seed;
+	struct magpie_task *free_tasks[MAGPIE_P_FREE_TASKS];
+	u32 nr_free_tasks;
 	bool online;
 	struct magpie_m *m;
 };
@@ -227,6 +233,8 @@ void magpie_m_idle_del(struct magpie_pool *pool, struct magpie_m *m);
 int magpie_m_main(void *arg);
 int magpie_spare_main(void *arg);
 void magpie_p_drain(struct magpie_pool *pool, unsigned int cpu);
+struct magpie_task *magpie_task_alloc(struct magpie_pool *pool, gfp_t gfp);
+void magpie_task_free(struct magpie_pool *pool, struct magpie_task *task);
 
 /* pool_wg.c */
 void magpie_m_help(struct magpie_pool *pool, struct magpie_m *m, struct magpie_wg *wg);

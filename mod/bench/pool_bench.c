@@ -345,6 +345,8 @@ static u64 bench_busy_ns(void)
 	unsigned int cpu;
 	u64 idle = 0;
 
+	if (!IS_ENABLED(CONFIG_NO_HZ_COMMON))
+		return U64_MAX;
 	for_each_online_cpu(cpu) {
 		u64 us = get_cpu_idle_time_us(cpu, NULL);
 

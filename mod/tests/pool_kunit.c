@@ -92,6 +92,14 @@ static void pool_rejects_bad_arguments(struct kunit *test)
 	magpie_task_put(NULL);
 	magpie_task_put(ERR_PTR(-EINVAL));
 	magpie_wg_wait(&wg);	/* zero: returns at once */
+
+	/* While the module unloads the pool takes nothing new. */
+	WRITE_ONCE(magpie_pool.stopping, true);
+	KUNIT_EXPECT_EQ(test, magpie_go(mt_count_fn, NULL, &wg, GFP_KERNEL), -ESHUTDOWN);
+	KUNIT_EXPECT_EQ(test, PTR_ERR(magpie_go_cancelable(mt_count_fn, NULL, &wg, GFP_KERNEL)),
+			-ESHUTDOWN);
+	WRITE_ONCE(magpie_pool.stopping, false);
+	KUNIT_EXPECT_EQ(test, atomic_read(&wg.count), 0);
 }
 
 /* Many tasks from one thread: each runs once, and the group sees them all. */
