@@ -15,8 +15,10 @@
 #include <linux/sched/clock.h>
 #include <linux/slab.h>
 #include <linux/timer.h>
+#include <linux/vmalloc.h>
 
 #include "../compat.h"
+#include "../internal.h"
 #include "../magpie.h"
 #include "../pool.h"
 #include "suites.h"
@@ -100,6 +102,59 @@ static void pool_rejects_bad_arguments(struct kunit *test)
 			-ESHUTDOWN);
 	WRITE_ONCE(magpie_pool.stopping, false);
 	KUNIT_EXPECT_EQ(test, atomic_read(&wg.count), 0);
+}
+
+static void mt_noop(void *arg)
+{
+}
+
+/*
+ * With every page allocation of this thread failing (fail_page_alloc,
+ * armed by the guest for threads that ask), spawning runs out of task
+ * descriptors: -ENOMEM, the group untouched, and everything spawned before
+ * still runs and can be released.
+ */
+static void pool_spawn_fails_cleanly(struct kunit *test)
+{
+	const unsigned int max = 200000;
+	struct magpie_wg wg = MAGPIE_WG_INIT, untouched = MAGPIE_WG_INIT;
+	struct magpie_task **tasks, *t = NULL;
+	unsigned int n = 0, i;
+	int err = 0;
+
+	if (!IS_ENABLED(CONFIG_FAIL_PAGE_ALLOC))
+		kunit_skip(test, "needs FAIL_PAGE_ALLOC");
+	tasks = vmalloc(array_size(max, sizeof(*tasks)));
+	KUNIT_ASSERT_NOT_NULL(test, tasks);
+	magpie_reap_all(true);	/* few free descriptors left to hand out */
+#ifdef CONFIG_FAULT_INJECTION
+	current->make_it_fail = true;
+#endif
+	/* Handles keep every descriptor allocated, run or not. */
+	while (n < max) {
+		t = magpie_go_cancelable(mt_noop, NULL, &wg, GFP_KERNEL);
+		if (IS_ERR(t))
+			break;
+		tasks[n++] = t;
+	}
+	if (IS_ERR(t))
+		err = magpie_go(mt_noop, NULL, &untouched, GFP_KERNEL);
+#ifdef CONFIG_FAULT_INJECTION
+	current->make_it_fail = false;
+#endif
+	/* Expectations only now: reporting one allocates. */
+	KUNIT_EXPECT_TRUE(test, IS_ERR(t));
+	KUNIT_EXPECT_EQ(test, PTR_ERR(t), -ENOMEM);
+	KUNIT_EXPECT_EQ(test, err, -ENOMEM);
+	KUNIT_EXPECT_EQ(test, atomic_read(&untouched.count), 0);
+	magpie_wg_wait(&wg);
+	for (i = 0; i < n; i++)
+		magpie_task_put(tasks[i]);
+	vfree(tasks);
+	kunit_info(test, "%u spawns before the first -ENOMEM", n);
+	/* And the pool works again. */
+	KUNIT_EXPECT_EQ(test, magpie_go(mt_noop, NULL, &wg, GFP_KERNEL), 0);
+	magpie_wg_wait(&wg);
 }
 
 /* Many tasks from one thread: each runs once, and the group sees them all. */
@@ -570,6 +625,7 @@ static void pool_cpu_hotplug(struct kunit *test)
 
 static struct kunit_case magpie_pool_cases[] = {
 	KUNIT_CASE(pool_rejects_bad_arguments),
+	KUNIT_CASE(pool_spawn_fails_cleanly),
 	KUNIT_CASE(pool_runs_every_task_once),
 	KUNIT_CASE_SLOW(pool_concurrent_submit_and_steal),
 	KUNIT_CASE(pool_fork_join_fib),
