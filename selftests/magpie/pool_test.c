@@ -34,17 +34,19 @@ static int pool_parse(struct __test_metadata *_metadata, unsigned int *nr_cpus)
 	for (line = strtok_r(text, "\n", &save); line; line = strtok_r(NULL, "\n", &save)) {
 		unsigned long long runs;
 		unsigned int cpu;
-		int on;
+		int on, fields;
 
 		if (!strncmp(line, "pool ", 5)) {
-			EXPECT_EQ(2, sscanf(line, "pool ms %u idle %*d spinning %*d spares %u",
-					    &ms, &spares));
+			fields = sscanf(line, "pool ms %u idle %*d spinning %*d spares %u",
+					&ms, &spares);
+			EXPECT_EQ(2, fields);
 			pool_lines++;
 			continue;
 		}
 		if (line[0] == '#' || !strncmp(line, "magpie ", 7))
 			continue;
-		EXPECT_EQ(3, sscanf(line, "%u %d %llu", &cpu, &on, &runs)) TH_LOG("%s", line);
+		fields = sscanf(line, "%u %d %llu", &cpu, &on, &runs);
+		EXPECT_EQ(3, fields) TH_LOG("%s", line);
 		EXPECT_EQ(*nr_cpus, cpu);
 		(*nr_cpus)++;
 		online += on;
