@@ -40,6 +40,8 @@
 #define MAGPIE_POLL_NS		(50 * NSEC_PER_USEC)
 /* Freed tasks a P keeps for reuse (Go's per-P gFree list). */
 #define MAGPIE_P_FREE_TASKS	32
+/* One task in this many is timed by the clock (see magpie_run_task()). */
+#define MAGPIE_TIME_SAMPLE	16
 /* Tasks a waiting worker may nest on its stack while it helps. */
 #define MAGPIE_HELP_DEPTH_MAX	48
 
@@ -87,7 +89,8 @@ struct magpie_task {
  * @spins: times an M here started spinning [P]
  * @parks: times an M here went to sleep [P]
  * @idle_wakeups: wakeups of an M here that found nothing to run [P]
- * @max_run_ns: longest task run time [P]
+ * @max_run_ns: longest task run time: in ticks for tasks longer than a
+ *	tick, by the clock for one shorter task in MAGPIE_TIME_SAMPLE [P]
  */
 struct magpie_p_stats {
 	u64 runs;
@@ -147,7 +150,7 @@ struct magpie_p {
  *	while the M sleeps [M, I while parked]
  * @woken: a waker picked this M for work it may not find [M, I while parked]
  * @parked: a spare sleeping until sysmon wants it [A]
- * @task_start: local_clock() when the current task began, 0 between
+ * @task_start: jiffies when the current task began (never 0), 0 between
  *	tasks [A: written by the M, read by sysmon]
  * @tasks_run: tasks this M ran [A: written by the M]
  * @help_depth: tasks nested on this M's stack by waits that help [M]
@@ -163,7 +166,7 @@ struct magpie_m {
 	bool spinning;
 	bool woken;
 	bool parked;
-	u64 task_start;
+	unsigned long task_start;
 	unsigned long tasks_run;
 	unsigned int help_depth;
 	int cur_depth;

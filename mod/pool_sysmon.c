@@ -6,7 +6,7 @@
  * workers tell the pool when they block), so sysmon samples instead. Every
  * tick (one jiffy) it looks at each M's current task: an M whose task
  * began at least a tick ago and that is not running (it sleeps or waits
- * for a lock), or whose task has run for MAGPIE_SYSMON_HOG_NS, holds its
+ * for a lock), or whose task has run for MAGPIE_SYSMON_HOG_MS, holds its
  * CPU's P hostage. For each such M sysmon wants one spare M running; if
  * work is queued anywhere it wakes them. A spare runs on whichever CPU the
  * scheduler gives it (an idle one, so usually the blocked M's), takes that
@@ -15,52 +15,56 @@
  * belongs to whatever runs there, which gives the same effect without a
  * handover protocol.
  *
- * The bound: a task queued behind a blocked worker starts within two
- * ticks (the first may just miss the block) plus a wakeup, 8 ms at
- * HZ=250; behind a task that hogs the CPU, within MAGPIE_SYSMON_HOG_NS
- * plus a tick, and then shares the CPU with the hog under the scheduler.
+ * Task starts are recorded in jiffies (a clock read per task costs more
+ * than a short task), so "began at least a tick ago" means two tick
+ * boundaries crossed. The bound: a task queued behind a blocked worker
+ * starts within three ticks plus a wakeup, 12 ms at HZ=250; behind a task
+ * that hogs the CPU, within MAGPIE_SYSMON_HOG_MS plus a tick, and then
+ * shares the CPU with the hog under the scheduler.
  * When the pool has been idle for a while sysmon sleeps until an M wakes.
  */
 #include <linux/kthread.h>
-#include <linux/sched/clock.h>
+#include <linux/jiffies.h>
 
 #include "pool.h"
 
-#define MAGPIE_SYSMON_HOG_NS		(10 * NSEC_PER_MSEC)
+#define MAGPIE_SYSMON_HOG_MS		10
 #define MAGPIE_SYSMON_IDLE_TICKS	100
 
-/* Whether @m is stuck in a task as seen at @now. */
-static bool magpie_m_stuck(struct magpie_m *m, u64 now, u64 tick_ns, bool *busy)
+/*
+ * Whether @m is stuck in a task as seen at @now. Task starts are kept in
+ * jiffies, so "a tick ago" means two tick boundaries crossed.
+ */
+static bool magpie_m_stuck(struct magpie_m *m, unsigned long now, bool *busy)
 {
-	u64 start = READ_ONCE(m->task_start);
+	unsigned long start = READ_ONCE(m->task_start), age;
 
 	if (!start)
 		return false;
 	*busy = true;
-	if (now <= start)
-		return false;
-	return (now - start >= tick_ns && !task_is_running(m->task)) ||
-	       now - start >= MAGPIE_SYSMON_HOG_NS;
+	age = now - start;
+	return (age >= 2 && !task_is_running(m->task)) ||
+	       age >= msecs_to_jiffies(MAGPIE_SYSMON_HOG_MS);
 }
 
 /* One look at every M; returns whether the pool was doing anything. */
-static bool magpie_sysmon_tick(struct magpie_pool *pool, u64 tick_ns)
+static bool magpie_sysmon_tick(struct magpie_pool *pool)
 {
 	unsigned int cpu, i, want = 0, nr_spares;
-	u64 now = local_clock();
+	unsigned long now = jiffies;
 	bool busy = false;
 
 	for_each_possible_cpu(cpu) {
 		struct magpie_p *p = per_cpu_ptr(pool->ps, cpu);
 
-		if (p->m && READ_ONCE(p->online) && magpie_m_stuck(p->m, now, tick_ns, &busy))
+		if (p->m && READ_ONCE(p->online) && magpie_m_stuck(p->m, now, &busy))
 			want++;
 	}
 	/* A spare that is stuck itself needs a replacement, too. */
 	/* Acquire: pairs with the release that published each spare. */
 	nr_spares = smp_load_acquire(&pool->nr_spares);
 	for (i = 0; i < nr_spares; i++)
-		if (magpie_m_stuck(pool->spares[i], now, tick_ns, &busy))
+		if (magpie_m_stuck(pool->spares[i], now, &busy))
 			want++;
 	want = min_t(unsigned int, want, MAGPIE_MAX_SPARES);
 	WRITE_ONCE(pool->spares_wanted, want);
@@ -87,12 +91,11 @@ static bool magpie_sysmon_tick(struct magpie_pool *pool, u64 tick_ns)
 int magpie_sysmon_main(void *arg)
 {
 	struct magpie_pool *pool = arg;
-	u64 tick_ns = jiffies_to_nsecs(1);
 	unsigned int idle_ticks = 0;
 
 	while (!kthread_should_stop()) {
 		pool->sysmon_ticks++;
-		if (magpie_sysmon_tick(pool, tick_ns))
+		if (magpie_sysmon_tick(pool))
 			idle_ticks = 0;
 		else
 			idle_ticks++;
