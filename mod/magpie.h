@@ -107,4 +107,22 @@ bool magpie_task_cancel(struct magpie_task *task);
 void magpie_task_put(struct magpie_task *task);
 void magpie_pool_flush(void);
 
+/**
+ * struct magpie_pool_totals - the pool's counters summed over all CPUs
+ * @runs: tasks run
+ * @steals: successful steals
+ * @parks: times a worker went to sleep
+ * @idle_wakeups: wakeups of a worker that then found nothing to run
+ * @handoffs: times sysmon woke a spare worker for a blocked or busy one
+ */
+struct magpie_pool_totals {
+	u64 runs;
+	u64 steals;
+	u64 parks;
+	u64 idle_wakeups;
+	u64 handoffs;
+};
+
+void magpie_pool_get_totals(struct magpie_pool_totals *totals);
+
 #endif /* _MAGPIE_H */

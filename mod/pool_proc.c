@@ -1,12 +1,14 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
- * /proc/magpie/pool: what each P of the worker pool did and what the pool
- * holds now. Counters are read without stopping anyone, so a line is a
- * snapshot of moving numbers, as /proc/stat is.
+ * /proc/magpie/pool and magpie_pool_get_totals(): what each P of the
+ * worker pool did and what the pool holds now. Counters are read without
+ * stopping anyone, so a line is a snapshot of moving numbers, as
+ * /proc/stat is.
  */
 #include <linux/math64.h>
 #include <linux/proc_fs.h>
 #include <linux/seq_file.h>
+#include <linux/string.h>
 
 #include "internal.h"
 #include "pool.h"
@@ -49,6 +51,33 @@ static int magpie_pool_show(struct seq_file *sf, void *v)
 		   total_runs, READ_ONCE(pool->sysmon_ticks));
 	return 0;
 }
+
+/**
+ * magpie_pool_get_totals() - the pool's counters, summed over all CPUs
+ * @totals: filled in; a snapshot of moving numbers
+ *
+ * For monitoring and benchmarks: the difference of two snapshots says
+ * what the pool did in between.
+ *
+ * Context: any.
+ */
+void magpie_pool_get_totals(struct magpie_pool_totals *totals)
+{
+	struct magpie_pool *pool = &magpie_pool;
+	unsigned int cpu;
+
+	memset(totals, 0, sizeof(*totals));
+	for_each_possible_cpu(cpu) {
+		struct magpie_p_stats *st = &per_cpu_ptr(pool->ps, cpu)->stats;
+
+		totals->runs += READ_ONCE(st->runs);
+		totals->steals += READ_ONCE(st->steals);
+		totals->parks += READ_ONCE(st->parks);
+		totals->idle_wakeups += READ_ONCE(st->idle_wakeups);
+	}
+	totals->handoffs = atomic_long_read(&pool->handoffs);
+}
+EXPORT_SYMBOL_GPL(magpie_pool_get_totals);
 
 /**
  * magpie_pool_proc_init() - create /proc/magpie/pool

@@ -389,6 +389,7 @@ static u64 bench_bursts_run(bool magpie, unsigned int ms)
 
 static void bench_bursts_all(void)
 {
+	struct magpie_pool_totals before, after;
 	const unsigned int ms = 1000;
 	u64 mp, wq;
 
@@ -399,8 +400,14 @@ static void bench_bursts_all(void)
 	noop.works = kcalloc(64, sizeof(*noop.works), GFP_KERNEL);
 	if (!noop.works)
 		return;
+	magpie_pool_get_totals(&before);
 	mp = BEST(bench_bursts_run(true, ms));
+	magpie_pool_get_totals(&after);
 	wq = BEST(bench_bursts_run(false, ms));
+	pr_info("pool: burst64: %llu parks, %llu wakeups found nothing (%llu per 1000 tasks)\n",
+		after.parks - before.parks, after.idle_wakeups - before.idle_wakeups,
+		div64_u64((after.idle_wakeups - before.idle_wakeups) * 1000,
+			  max(after.runs - before.runs, 1ULL)));
 	bench_ratio("burst64_cpu_per_task", "unbound_wq", mp, wq, 64 * ms, false);
 	kfree(noop.works);
 }
