@@ -481,6 +481,32 @@ void magpie_cache_drain_cpu(struct magpie_cache *cache, unsigned int cpu)
 EXPORT_SYMBOL_IF_KUNIT(magpie_cache_drain_cpu);
 
 /**
+ * magpie_cache_flush_local() - move this CPU's magazines to the depot
+ * @cache: the cache
+ *
+ * Unlike magpie_cache_drain_cpu() this is safe while the CPU uses the
+ * cache: it takes the pair as the fast path does, and does nothing if it
+ * interrupted this CPU inside it.
+ *
+ * Context: process context, on the CPU to flush (its per-CPU work).
+ */
+void magpie_cache_flush_local(struct magpie_cache *cache)
+{
+	struct magpie_mag_pair taken;
+	struct magpie_cpu_cache *pc;
+
+	magpie_mag_pair_init(&taken);
+	pc = get_cpu_ptr(cache->cpu);
+	if (magpie_cpu_enter(pc)) {
+		swap(taken, pc->pair);
+		magpie_cpu_leave(pc);
+	}
+	put_cpu_ptr(cache->cpu);
+	magpie_mag_put(cache, taken.loaded);
+	magpie_mag_put(cache, taken.previous);
+}
+
+/**
  * magpie_cache_drain_depot() - return the depot's objects to the spans
  * @cache: the cache
  * @all: every magazine, or only those unused for a whole reap interval

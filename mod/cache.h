@@ -89,14 +89,20 @@ struct magpie_central {
  * @alloc_misses: allocations that went further [this CPU]
  * @free_hits: frees stored in @pair [this CPU]
  * @free_misses: frees that went further [this CPU]
+ * @flush_wanted: the reaper found this CPU idle in this cache; its flush
+ *	work hands the magazines back [magpie_caches_mutex]
+ * @reap_seen: operations counted at the reaper's last pass
+ *	[magpie_caches_mutex]
  */
 struct magpie_cpu_cache {
 	struct magpie_mag_pair pair;
 	u8 busy;
+	bool flush_wanted;
 	u64 alloc_hits;
 	u64 alloc_misses;
 	u64 free_hits;
 	u64 free_misses;
+	u64 reap_seen;
 };
 
 /**
@@ -161,6 +167,7 @@ int magpie_central_check_out(struct magpie_cache *cache, const void *obj);
 
 /* cache.c */
 void magpie_cache_drain_cpu(struct magpie_cache *cache, unsigned int cpu);
+void magpie_cache_flush_local(struct magpie_cache *cache);
 void magpie_cache_drain_depot(struct magpie_cache *cache, bool all);
 void magpie_magazine_release(struct magpie_cache *cache, struct magpie_magazine *list);
 

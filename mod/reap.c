@@ -11,10 +11,14 @@
  * it idle, one to release it. Under memory pressure the shrinker does all
  * of that at once, without waiting.
  *
- * Limitation: the per-CPU magazine pairs (at most 2 x magsize objects per
- * CPU and cache) are not reaped; they go back when the CPU goes offline
- * or the cache is destroyed.
+ * The per-CPU magazine pairs belong to their CPU, so the reaper does not
+ * touch them: a CPU whose count of operations on a cache did not move for
+ * a whole interval gets a work item, run on that CPU, that moves its pair
+ * to the depot (as SLUB's flush_all does with per-CPU works), and the
+ * next passes return it. The shrinker, which may run under a holder of
+ * magpie_caches_mutex, never waits for such work.
  */
+#include <linux/cpu.h>
 #include <linux/jiffies.h>
 #include <linux/moduleparam.h>
 #include <linux/shrinker.h>
@@ -47,6 +51,7 @@ module_param_cb(reap_interval_ms, &magpie_reap_interval_ops, &reap_interval_ms, 
 MODULE_PARM_DESC(reap_interval_ms, "milliseconds between reaper passes (100..600000, default 2000)");
 
 static struct shrinker *magpie_shrinker;
+static DEFINE_PER_CPU(struct work_struct, magpie_flush_work);
 static void magpie_reap_work_fn(struct work_struct *work);
 static DECLARE_DELAYED_WORK(magpie_reap_work, magpie_reap_work_fn);
 
@@ -66,13 +71,68 @@ unsigned int magpie_reap_interval_msecs(void)
 }
 EXPORT_SYMBOL_IF_KUNIT(magpie_reap_interval_msecs);
 
-static unsigned long magpie_reap_locked(bool urgent)
+/* Marks the CPUs that did nothing with @cache since the last pass. */
+static bool magpie_reap_mark_idle_cpus(struct magpie_cache *cache)
+{
+	bool any = false;
+	unsigned int cpu;
+
+	for_each_online_cpu(cpu) {
+		struct magpie_cpu_cache *pc = per_cpu_ptr(cache->cpu, cpu);
+		u64 ops = READ_ONCE(pc->alloc_hits) + READ_ONCE(pc->alloc_misses) +
+			  READ_ONCE(pc->free_hits) + READ_ONCE(pc->free_misses);
+
+		/* Racy reads of the pair: a wrong guess costs one work item. */
+		if (ops == pc->reap_seen &&
+		    (READ_ONCE(pc->pair.loaded)->rounds || READ_ONCE(pc->pair.previous)->rounds)) {
+			pc->flush_wanted = true;
+			any = true;
+		}
+		pc->reap_seen = ops;
+	}
+	return any;
+}
+
+/* Runs on the CPU to flush: hands its magazines of marked caches back. */
+static void magpie_flush_work_fn(struct work_struct *work)
+{
+	unsigned int cpu = raw_smp_processor_id();
+	struct magpie_cache *cache;
+
+	mutex_lock(&magpie_caches_mutex);
+	list_for_each_entry(cache, &magpie_caches, list) {
+		struct magpie_cpu_cache *pc = per_cpu_ptr(cache->cpu, cpu);
+
+		if (pc->flush_wanted) {
+			pc->flush_wanted = false;
+			magpie_cache_flush_local(cache);
+		}
+	}
+	mutex_unlock(&magpie_caches_mutex);
+}
+
+/* Without magpie_caches_mutex held: the works take it. */
+static void magpie_reap_flush_idle_cpus(void)
+{
+	unsigned int cpu;
+
+	cpus_read_lock();
+	for_each_online_cpu(cpu)
+		queue_work_on(cpu, magpie_percpu_wq(), per_cpu_ptr(&magpie_flush_work, cpu));
+	for_each_online_cpu(cpu)
+		flush_work(per_cpu_ptr(&magpie_flush_work, cpu));
+	cpus_read_unlock();
+}
+
+static unsigned long magpie_reap_locked(bool urgent, bool *flush)
 {
 	unsigned long min_idle = urgent ? 0 : magpie_reap_interval();
 	struct magpie_cache *cache;
 
 	lockdep_assert_held(&magpie_caches_mutex);
 	list_for_each_entry(cache, &magpie_caches, list) {
+		if (!urgent && magpie_reap_mark_idle_cpus(cache))
+			*flush = true;
 		magpie_cache_drain_depot(cache, urgent);
 		if (!urgent)
 			magpie_depot_resize_check(&cache->depot);
@@ -97,10 +157,13 @@ static unsigned long magpie_reap_locked(bool urgent)
 unsigned long magpie_reap_all(bool urgent)
 {
 	unsigned long pages;
+	bool flush = false;
 
 	mutex_lock(&magpie_caches_mutex);
-	pages = magpie_reap_locked(urgent);
+	pages = magpie_reap_locked(urgent, &flush);
 	mutex_unlock(&magpie_caches_mutex);
+	if (flush)
+		magpie_reap_flush_idle_cpus();
 	return pages;
 }
 EXPORT_SYMBOL_IF_KUNIT(magpie_reap_all);
@@ -141,11 +204,12 @@ static unsigned long magpie_shrink_scan(struct shrinker *shrinker,
 					struct shrink_control *sc)
 {
 	unsigned long freed;
+	bool flush = false;
 
 	/* Reclaim may run under a holder of the mutex: never wait for it. */
 	if (!mutex_trylock(&magpie_caches_mutex))
 		return SHRINK_STOP;
-	freed = magpie_reap_locked(true);
+	freed = magpie_reap_locked(true, &flush);
 	mutex_unlock(&magpie_caches_mutex);
 	return freed ? freed : SHRINK_STOP;
 }
@@ -157,6 +221,10 @@ static unsigned long magpie_shrink_scan(struct shrinker *shrinker,
  */
 int magpie_reap_init(void)
 {
+	unsigned int cpu;
+
+	for_each_possible_cpu(cpu)
+		INIT_WORK(per_cpu_ptr(&magpie_flush_work, cpu), magpie_flush_work_fn);
 	magpie_shrinker = magpie_shrinker_create(magpie_shrink_count, magpie_shrink_scan,
 						 "magpie");
 	if (!magpie_shrinker)
@@ -170,6 +238,10 @@ int magpie_reap_init(void)
  */
 void magpie_reap_exit(void)
 {
+	unsigned int cpu;
+
 	magpie_shrinker_destroy(magpie_shrinker);
 	cancel_delayed_work_sync(&magpie_reap_work);
+	for_each_possible_cpu(cpu)
+		flush_work(per_cpu_ptr(&magpie_flush_work, cpu));
 }

@@ -592,6 +592,56 @@ static void cache_hardirq_callers(struct kunit *test)
 	magpie_cache_destroy(mt_irq.cache);
 }
 
+struct mt_idle_cpu {
+	struct magpie_cache *cache;
+	struct completion done;
+};
+
+/* Allocates and frees on this CPU, leaving objects in its magazines. */
+static int mt_use_then_idle(void *arg)
+{
+	struct mt_idle_cpu *ic = arg;
+	void *objs[64];
+	unsigned int i, n = 0;
+
+	for (i = 0; i < ARRAY_SIZE(objs); i++) {
+		objs[i] = magpie_cache_alloc(ic->cache, GFP_KERNEL);
+		n += !!objs[i];
+	}
+	for (i = 0; i < ARRAY_SIZE(objs); i++)
+		magpie_cache_free(ic->cache, objs[i]);
+	complete(&ic->done);
+	return 0;
+}
+
+/* A CPU that stops using a cache gets its magazines taken back. */
+static void cache_reaper_flushes_idle_cpu(struct kunit *test)
+{
+	struct mt_idle_cpu ic = { .cache = mt_cache(test, "t-idlecpu", 64, 0, NULL) };
+	struct magpie_cpu_cache *pc;
+	struct task_struct *t;
+
+	if (!cpu_online(1))
+		kunit_skip(test, "needs CPU 1");
+	init_completion(&ic.done);
+	t = kthread_run_on_cpu(mt_use_then_idle, &ic, 1, "mt_idle/%u");
+	KUNIT_ASSERT_FALSE(test, IS_ERR(t));
+	wait_for_completion(&ic.done);
+	pc = per_cpu_ptr(ic.cache->cpu, 1);
+	KUNIT_ASSERT_GT(test, pc->pair.loaded->rounds + pc->pair.previous->rounds, 0U);
+	/* One pass to see the count, one to find it unchanged. */
+	magpie_reap_all(false);
+	magpie_reap_all(false);
+	KUNIT_EXPECT_EQ(test, pc->pair.loaded->rounds + pc->pair.previous->rounds, 0U);
+	KUNIT_EXPECT_PTR_EQ(test, pc->pair.loaded, &magpie_magazine_none);
+	/* Everything is in the depot or the spans now: nothing is out. */
+	mutex_lock(&magpie_caches_mutex);
+	magpie_cache_drain_depot(ic.cache, true);
+	mutex_unlock(&magpie_caches_mutex);
+	KUNIT_EXPECT_EQ(test, magpie_central_objects_out(ic.cache), 0UL);
+	magpie_cache_destroy(ic.cache);
+}
+
 static struct kunit_case magpie_cache_cases[] = {
 	KUNIT_CASE(cache_create_rejects_bad_arguments),
 	KUNIT_CASE(cache_alloc_free_many),
@@ -607,6 +657,7 @@ static struct kunit_case magpie_cache_cases[] = {
 	KUNIT_CASE(cache_hardirq_callers),
 	KUNIT_CASE(cache_shrink_frees_idle_now),
 	KUNIT_CASE_SLOW(cache_reaper_returns_burst),
+	KUNIT_CASE(cache_reaper_flushes_idle_cpu),
 	{}
 };
 
