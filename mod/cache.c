@@ -17,6 +17,7 @@
 #include <linux/string.h>
 
 #include "cache.h"
+#include "kasan.h"
 #include "compat.h"
 #include "magpie.h"
 
@@ -169,6 +170,8 @@ static __always_inline void *magpie_post_alloc(struct magpie_cache *cache, void 
 {
 	if (unlikely(!obj))
 		return NULL;
+	if (!(cache->flags & MAGPIE_CACHE_DEBUG))
+		magpie_kasan_unpoison(obj, size);
 	/* As SLUB: init_on_alloc zeroes unless a constructor owns the contents. */
 	if (unlikely(gfp & __GFP_ZERO) || (want_init_on_alloc(0) && !cache->ctor))
 		memset(obj, 0, size);
@@ -182,6 +185,7 @@ static __always_inline void magpie_pre_free(struct magpie_cache *cache, void *ob
 	kmemleak_free(obj);
 	if (unlikely(want_init_on_free()) && !cache->ctor)
 		memset(obj, 0, size);
+	magpie_kasan_poison(obj, cache->size);
 }
 
 /**

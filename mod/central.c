@@ -9,6 +9,7 @@
 #include <linux/slab.h>
 
 #include "cache.h"
+#include "kasan.h"
 #include "compat.h"
 
 /**
@@ -86,6 +87,8 @@ struct magpie_kspan *magpie_kspan_alloc(unsigned int npages, gfp_t gfp)
  */
 void magpie_kspan_free(struct magpie_kspan *ks)
 {
+	/* Back to plain pages, which the page heap may hand out whole. */
+	magpie_kasan_unpoison(ks->run.addr, (size_t)ks->run.npages << PAGE_SHIFT);
 	magpie_heap_set_owner(ks->run.addr, ks->run.npages, NULL);
 	magpie_heap_free_run(&ks->run);
 	kfree(ks);
@@ -114,6 +117,9 @@ static struct magpie_kspan *magpie_kspan_new(struct magpie_cache *cache, gfp_t g
 		if (cache->flags & MAGPIE_CACHE_DEBUG)
 			magpie_debug_init_object(cache, obj);
 	}
+	/* Every object is free, and the tail is nobody's (kasan.h). */
+	if (!(cache->flags & MAGPIE_CACHE_DEBUG))
+		magpie_kasan_poison(ks->run.addr, npages << PAGE_SHIFT);
 	return ks;
 }
 

@@ -9,6 +9,7 @@
 #include <linux/completion.h>
 #include <linux/delay.h>
 #include <linux/err.h>
+#include <linux/kasan.h>
 #include <linux/kthread.h>
 #include <linux/random.h>
 #include <linux/slab.h>
@@ -642,6 +643,34 @@ static void cache_reaper_flushes_idle_cpu(struct kunit *test)
 	magpie_cache_destroy(ic.cache);
 }
 
+/*
+ * KASAN sees objects inside spans: an allocated object is accessible to
+ * the byte, the rest of its slot and every free object are poisoned.
+ */
+static void cache_kasan_sees_objects(struct kunit *test)
+{
+#ifdef CONFIG_KASAN_GENERIC
+	struct magpie_cache *c = mt_cache(test, "t-kasan", 100, 0, NULL);
+	u8 *obj = magpie_cache_alloc(c, GFP_KERNEL);
+	s8 *shadow;
+
+	KUNIT_ASSERT_NOT_NULL(test, obj);
+	KUNIT_ASSERT_GE(test, c->size, 104U);
+	shadow = kasan_mem_to_shadow(obj);
+	KUNIT_EXPECT_EQ(test, shadow[0], 0);		/* bytes 0..7 */
+	KUNIT_EXPECT_EQ(test, shadow[11], 0);		/* bytes 88..95 */
+	KUNIT_EXPECT_EQ(test, shadow[12], 4);		/* 96..99 of 96..103 */
+	KUNIT_EXPECT_EQ(test, (u8)shadow[13], 0xFBU);	/* the slot's tail */
+	magpie_cache_free(c, obj);
+	KUNIT_EXPECT_EQ(test, (u8)shadow[0], 0xFBU);	/* freed, in a magazine */
+	mt_drain(c);
+	KUNIT_EXPECT_EQ(test, (u8)shadow[0], 0xFBU);	/* free, in its span */
+	magpie_cache_destroy(c);
+#else
+	kunit_skip(test, "needs generic KASAN");
+#endif
+}
+
 static struct kunit_case magpie_cache_cases[] = {
 	KUNIT_CASE(cache_create_rejects_bad_arguments),
 	KUNIT_CASE(cache_alloc_free_many),
@@ -658,6 +687,7 @@ static struct kunit_case magpie_cache_cases[] = {
 	KUNIT_CASE(cache_shrink_frees_idle_now),
 	KUNIT_CASE_SLOW(cache_reaper_returns_burst),
 	KUNIT_CASE(cache_reaper_flushes_idle_cpu),
+	KUNIT_CASE(cache_kasan_sees_objects),
 	{}
 };
 
