@@ -118,4 +118,24 @@ static inline void magpie_hrtimer_setup(struct hrtimer *timer,
 #define magpie_percpu_wq()	system_wq
 #endif
 
+/*
+ * vma->vm_flags became read-only behind vm_flags_set()/vm_flags_clear()
+ * in 6.3; before, drivers changed it directly in their mmap handlers.
+ */
+#include <linux/mm.h>
+#if LINUX_VERSION_CODE >= KERNEL_VERSION(6, 3, 0)
+#define magpie_vm_flags_set(vma, flags)		vm_flags_set(vma, flags)
+#define magpie_vm_flags_clear(vma, flags)	vm_flags_clear(vma, flags)
+#else
+static inline void magpie_vm_flags_set(struct vm_area_struct *vma, unsigned long flags)
+{
+	vma->vm_flags |= flags;
+}
+
+static inline void magpie_vm_flags_clear(struct vm_area_struct *vma, unsigned long flags)
+{
+	vma->vm_flags &= ~flags;
+}
+#endif
+
 #endif /* _MAGPIE_COMPAT_H */

@@ -8,6 +8,7 @@
 #include <linux/init.h>
 #include <linux/module.h>
 
+#include "arena.h"
 #include "internal.h"
 #include "pageheap.h"
 #include "pool.h"
@@ -50,9 +51,21 @@ static int __init magpie_init(void)
 	ret = magpie_pool_proc_init(magpie_proc_dir());
 	if (ret)
 		goto err_proc;
+	ret = magpie_arena_proc_init(magpie_proc_dir());
+	if (ret)
+		goto err_proc;
+	ret = magpie_arena_pressure_init();
+	if (ret)
+		goto err_proc;
+	/* Last: from here on userspace can open the device. */
+	ret = magpie_dev_init();
+	if (ret)
+		goto err_pressure;
 	pr_info("loaded\n");
 	return 0;
 
+err_pressure:
+	magpie_arena_pressure_exit();
 err_proc:
 	magpie_proc_exit();
 err_pool:
@@ -70,6 +83,8 @@ err_heap:
 
 static void __exit magpie_exit(void)
 {
+	magpie_dev_exit();
+	magpie_arena_pressure_exit();
 	magpie_proc_exit();
 	magpie_pool_exit();
 	magpie_reap_exit();

@@ -1,0 +1,426 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * /dev/magpie arenas over their life: releases that really free memory,
+ * mappings that outlive the file, fork, partial munmap, racing threads,
+ * the per-open limit for an unprivileged user, /proc/magpie/arenas, the
+ * memory-pressure epoch and module unload while mapped. Needs magpie.ko
+ * loaded; runs as root in the guest.
+ */
+#define _GNU_SOURCE
+#include <errno.h>
+#include <fcntl.h>
+#include <pthread.h>
+#include <setjmp.h>
+#include <signal.h>
+#include <stdlib.h>
+#include <sys/mman.h>
+#include <sys/stat.h>
+#include <sys/syscall.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include "../kselftest/kselftest_harness.h"
+#include "arena_util.h"
+#include "util.h"
+
+FIXTURE(arena) {
+	int fd;
+	struct magpie_arena_create c;
+	unsigned char *map;
+	unsigned char *data;
+};
+
+FIXTURE_SETUP(arena)
+{
+	self->fd = open(DEV, O_RDWR);
+	ASSERT_LE(0, self->fd);
+	ASSERT_EQ(0, mp_create(self->fd, 1024 * PG, &self->c));
+	self->map = mp_map(self->fd, &self->c);
+	ASSERT_NE(MAP_FAILED, self->map);
+	self->data = self->map + self->c.data_offset;
+}
+
+FIXTURE_TEARDOWN(arena)
+{
+	if (self->map != MAP_FAILED)
+		munmap(self->map, self->c.map_size);
+	if (self->fd >= 0)
+		close(self->fd);
+}
+
+/* 4 MiB touched, then released: the pages go and RSS falls with them. */
+TEST_F(arena, release_frees_pages_and_rss)
+{
+	unsigned long long released = 0;
+	struct magpie_arena_stats st;
+	long before, touched, after;
+	unsigned int i;
+
+	/*
+	 * 6.1 folds a task's RSS counters into the mm's every 64 faults, so
+	 * a reading can lag by up to 64 pages (256 kB).
+	 */
+	before = mp_rss_file_kb();
+	ASSERT_LE(0, before);
+	for (i = 0; i < 1024; i++)
+		self->data[i * PG] = i | 1;
+	touched = mp_rss_file_kb();
+	EXPECT_LE(before + 4096 - 256, touched);
+	ASSERT_EQ(0, mp_release(self->fd, self->c.id, self->c.data_offset + 512 * PG,
+				512 * PG, &released));
+	EXPECT_EQ(512ULL, released);
+	after = mp_rss_file_kb();
+	EXPECT_GE(touched - 2048 + 256, after)
+		TH_LOG("RssFile %ld -> %ld -> %ld kB", before, touched, after);
+	ASSERT_EQ(0, mp_stats(self->fd, self->c.id, &st));
+	EXPECT_EQ(1ULL + 512, st.pages_backed);
+	EXPECT_EQ(512ULL, st.pages_released);
+	EXPECT_EQ(1ULL, st.releases);
+	/* Released pages read zero again; the others kept their bytes. */
+	for (i = 0; i < 1024; i++)
+		ASSERT_EQ(i < 512 ? (i | 1) & 0xff : 0, self->data[i * PG]) TH_LOG("page %u", i);
+	/* A second release of the same range frees nothing new... */
+	ASSERT_EQ(0, mp_release(self->fd, self->c.id, self->c.data_offset + 600 * PG,
+				PG, &released));
+	EXPECT_EQ(1ULL, released);	/* ...but the read above backed the pages again */
+}
+
+/* A release unmaps the pages from every mapping of the arena. */
+TEST_F(arena, release_reaches_every_mapping)
+{
+	unsigned char *second;
+
+	second = mp_map(self->fd, &self->c);
+	ASSERT_NE(MAP_FAILED, second);
+	memset(self->data, 0x77, 8 * PG);
+	EXPECT_EQ(0x77, second[self->c.data_offset + 3 * PG]);
+	ASSERT_EQ(0, mp_release(self->fd, self->c.id, self->c.data_offset, 8 * PG, NULL));
+	EXPECT_EQ(0, second[self->c.data_offset + 3 * PG]);
+	EXPECT_EQ(0, self->data[5 * PG]);
+	munmap(second, self->c.map_size);
+}
+
+/* close() while mapped: the mapping keeps the file and works; munmap ends it. */
+TEST_F(arena, mapping_outlives_close)
+{
+	char *text;
+	char needle[32];
+
+	memset(self->data, 0x42, 4 * PG);
+	close(self->fd);
+	self->fd = -1;
+	self->data[8 * PG] = 0x43;
+	EXPECT_EQ(0x42, self->data[3 * PG]);
+	EXPECT_EQ(0x43, self->data[8 * PG]);
+	text = slurp(ARENAS);
+	ASSERT_NE(NULL, text);
+	snprintf(needle, sizeof(needle), "\n%6u %7d ", self->c.id, getpid());
+	EXPECT_NE(NULL, strstr(text, needle)) TH_LOG("%s", text);
+	free(text);
+	ASSERT_EQ(0, munmap(self->map, self->c.map_size));
+	self->map = MAP_FAILED;
+	/* The last reference went with the mapping: the arena is gone. */
+	text = slurp(ARENAS);
+	ASSERT_NE(NULL, text);
+	EXPECT_EQ(NULL, strstr(text, needle)) TH_LOG("%s", text);
+	free(text);
+}
+
+/* Arenas are not inherited: a child that touches the address faults. */
+TEST_F(arena, fork_child_has_no_mapping)
+{
+	int status;
+	pid_t pid;
+
+	self->data[0] = 1;
+	pid = fork();
+	ASSERT_LE(0, pid);
+	if (!pid) {
+		self->data[0] = 2;	/* SIGSEGV: VM_DONTCOPY */
+		_exit(0);
+	}
+	ASSERT_EQ(pid, waitpid(pid, &status, 0));
+	EXPECT_TRUE(WIFSIGNALED(status));
+	EXPECT_EQ(SIGSEGV, WTERMSIG(status));
+	EXPECT_EQ(1, self->data[0]);
+}
+
+/* A hole punched in the middle leaves two live mappings, then none. */
+TEST_F(arena, partial_munmap)
+{
+	struct magpie_arena_stats st;
+	unsigned char *hole = self->data + 100 * PG;
+
+	memset(self->data, 0x11, 300 * PG);
+	ASSERT_EQ(0, munmap(hole, 100 * PG));
+	ASSERT_EQ(0, mp_stats(self->fd, self->c.id, &st));
+	EXPECT_EQ(2ULL, st.mappings);
+	EXPECT_EQ(0x11, self->data[50 * PG]);
+	EXPECT_EQ(0x11, self->data[250 * PG]);
+	/* The pages under the hole are still backed: unmapping is not releasing. */
+	EXPECT_EQ(1ULL + 300, st.pages_backed);
+	ASSERT_EQ(0, munmap(self->map, self->c.data_offset + 100 * PG));
+	ASSERT_EQ(0, munmap(hole + 100 * PG, self->c.map_size - self->c.data_offset - 200 * PG));
+	self->map = MAP_FAILED;
+	ASSERT_EQ(0, mp_stats(self->fd, self->c.id, &st));
+	EXPECT_EQ(0ULL, st.mappings);
+}
+
+struct race {
+	int fd;
+	struct magpie_arena_create *c;
+	int stop;		/* __atomic: set by the test, read by the threads */
+	unsigned long rounds;
+	int err;
+};
+
+/* Maps, touches and unmaps the arena's data over and over. */
+static void *race_mapper(void *arg)
+{
+	struct race *r = arg;
+	unsigned char *m;
+	unsigned int i;
+
+	while (!__atomic_load_n(&r->stop, __ATOMIC_RELAXED)) {
+		m = mp_map(r->fd, r->c);
+		if (m == MAP_FAILED) {
+			r->err = errno;
+			break;
+		}
+		for (i = 0; i < 64; i++)
+			m[r->c->data_offset + i * PG] = (unsigned char)i;
+		munmap(m, r->c->map_size);
+		r->rounds++;
+	}
+	return NULL;
+}
+
+/* Threads racing munmap/mmap/faults against releases and stats. */
+TEST_F_TIMEOUT(arena, race_munmap_against_ioctls, 180)
+{
+	struct race r = { .fd = self->fd, .c = &self->c };
+	struct magpie_arena_stats st;
+	pthread_t t[2];
+	unsigned int i;
+
+	ASSERT_EQ(0, pthread_create(&t[0], NULL, race_mapper, &r));
+	ASSERT_EQ(0, pthread_create(&t[1], NULL, race_mapper, &r));
+	for (i = 0; i < 500; i++) {
+		ASSERT_EQ(0, mp_release(self->fd, self->c.id, self->c.data_offset, 64 * PG, NULL));
+		ASSERT_EQ(0, mp_stats(self->fd, self->c.id, &st));
+		self->data[(i % 64) * PG] = 1;
+	}
+	__atomic_store_n(&r.stop, 1, __ATOMIC_RELAXED);
+	pthread_join(t[0], NULL);
+	pthread_join(t[1], NULL);
+	EXPECT_EQ(0, r.err);
+	EXPECT_LT(0UL, r.rounds);
+	ASSERT_EQ(0, mp_release(self->fd, self->c.id, self->c.data_offset, 64 * PG, NULL));
+	ASSERT_EQ(0, mp_stats(self->fd, self->c.id, &st));
+	EXPECT_EQ(1ULL, st.pages_backed);
+	EXPECT_EQ(1ULL, st.mappings);
+}
+
+/* The header's per-class figures are shown clamped; a bad magic is flagged. */
+TEST_F(arena, proc_line_clamps_header)
+{
+	struct magpie_arena_header *h = (struct magpie_arena_header *)self->map;
+	unsigned long spans, objects, kb, backed;
+	char needle[32], hdr[8], *text, *line;
+	int fields;
+
+	h->classes[1].spans = 3;		/* 8-byte objects, 512 a span */
+	h->classes[1].objects = 1000;
+	h->classes[MAGPIE_NR_SIZECLASSES - 1].spans = 0xffffffffu;	/* 32 KiB, 8 pages */
+	h->classes[MAGPIE_NR_SIZECLASSES - 1].objects = ~0ULL;
+	memset(self->data, 1, 5 * PG);
+	text = slurp(ARENAS);
+	ASSERT_NE(NULL, text);
+	EXPECT_EQ(0, strncmp(text, "magpie arenas - version: 1.0 open_limit_kb: ", 44));
+	snprintf(needle, sizeof(needle), "\n%6u %7d ", self->c.id, getpid());
+	line = strstr(text, needle);
+	ASSERT_NE(NULL, line) TH_LOG("%s", text);
+	fields = sscanf(line, "%*u %*d %*s %*u %*u %lu %*u %*u %*u %*d %*u %*u %7s %lu %lu %lu",
+			&backed, hdr, &spans, &objects, &kb);
+	ASSERT_EQ(5, fields) TH_LOG("%s", line);
+	EXPECT_EQ(6UL, backed);
+	EXPECT_STREQ("ok", hdr);
+	/* 1024 data pages hold at most 128 spans of 8 pages, 1 object each. */
+	EXPECT_EQ(3UL + 128, spans);
+	EXPECT_EQ(1000UL + 128, objects);
+	EXPECT_EQ((1000UL * 8 + 128 * 32768) >> 10, kb);
+	free(text);
+
+	h->magic = 0;
+	text = slurp(ARENAS);
+	ASSERT_NE(NULL, text);
+	line = strstr(text, needle);
+	ASSERT_NE(NULL, line);
+	fields = sscanf(line, "%*u %*d %*s %*u %*u %*u %*u %*u %*u %*d %*u %*u %7s", hdr);
+	ASSERT_EQ(1, fields);
+	EXPECT_STREQ("bad", hdr);
+	free(text);
+}
+
+TEST(proc_arenas_root_only_and_read_only)
+{
+	struct stat st;
+
+	ASSERT_EQ(0, stat(ARENAS, &st));
+	EXPECT_EQ(0400u, st.st_mode & 07777u);
+	EXPECT_EQ(EIO, write_str(ARENAS, "1\n"));
+}
+
+/*
+ * Memory pressure bumps the epoch of an arena whose client says it keeps
+ * free spans, once per answer: not again until pressure_seen catches up.
+ */
+TEST_F(arena, pressure_epoch_follows_answers)
+{
+	struct magpie_arena_header *h = (struct magpie_arena_header *)self->map;
+	struct magpie_arena_stats st;
+
+	memset(self->data, 1, 32 * PG);
+	EXPECT_EQ(0, write_str("/proc/sys/vm/drop_caches", "2\n"));
+	EXPECT_EQ(0ULL, h->pressure_epoch);	/* nothing cached, nothing asked */
+	h->cached_free_bytes = 16 * PG;
+	EXPECT_EQ(0, write_str("/proc/sys/vm/drop_caches", "2\n"));
+	EXPECT_EQ(1ULL, h->pressure_epoch);
+	EXPECT_EQ(0, write_str("/proc/sys/vm/drop_caches", "2\n"));
+	EXPECT_EQ(1ULL, h->pressure_epoch);	/* not answered yet */
+	h->pressure_seen = 1;
+	EXPECT_EQ(0, write_str("/proc/sys/vm/drop_caches", "2\n"));
+	EXPECT_EQ(2ULL, h->pressure_epoch);
+	ASSERT_EQ(0, mp_stats(self->fd, self->c.id, &st));
+	EXPECT_EQ(2ULL, st.pressure_epoch);
+}
+
+TEST(open_limit_param_checked)
+{
+	char *old = slurp(OPEN_LIMIT), *now;
+
+	ASSERT_NE(NULL, old);
+	EXPECT_EQ(EINVAL, write_str(OPEN_LIMIT, "0"));
+	EXPECT_EQ(EINVAL, write_str(OPEN_LIMIT, "1048577"));
+	EXPECT_EQ(EINVAL, write_str(OPEN_LIMIT, "lots"));
+	EXPECT_EQ(0, write_str(OPEN_LIMIT, "7"));
+	now = slurp(OPEN_LIMIT);
+	ASSERT_NE(NULL, now);
+	EXPECT_STREQ("7\n", now);
+	EXPECT_EQ(0, write_str(OPEN_LIMIT, old));
+	free(now);
+	free(old);
+}
+
+static sigjmp_buf limit_jmp;
+
+static void limit_sigbus(int sig)
+{
+	(void)sig;
+	siglongjmp(limit_jmp, 1);
+}
+
+/*
+ * As nobody: the 0600 node refuses; opened up (0666), a 1 MiB per-open
+ * limit stops the 256th page with SIGBUS, the knob is root's, and the
+ * stats agree. Exit codes: 0 ok, 10+ which check failed.
+ */
+/*
+ * As nobody: the 0600 node refuses; opened up (0666), a 1 MiB per-open
+ * limit stops the 256th page with SIGBUS, the knob is root's, and the
+ * stats agree. The child says on @ready when its refusals are checked
+ * and waits on @go for the parent to open the node up (a child that is
+ * nobody may not signal root). Exit codes: 0 ok, 10+ which check failed.
+ */
+static int limit_child(int ready, int go)
+{
+	struct magpie_arena_create c;
+	struct magpie_arena_stats st;
+	unsigned char *map;
+	unsigned long page;
+	char byte = 0;
+	int fd;
+
+	if (setgid(65534) || setuid(65534))
+		return 10;
+	if (open(DEV, O_RDWR) >= 0 || errno != EACCES)
+		return 11;
+	if (write_str(OPEN_LIMIT, "4096") != EACCES)
+		return 12;
+	if (write(ready, &byte, 1) != 1 || read(go, &byte, 1) != 1)
+		return 13;
+	fd = open(DEV, O_RDWR);
+	if (fd < 0 || mp_create(fd, 1024 * PG, &c))
+		return 14;
+	map = mp_map(fd, &c);
+	if (map == MAP_FAILED)
+		return 15;
+	signal(SIGBUS, limit_sigbus);
+	if (!sigsetjmp(limit_jmp, 1)) {
+		for (page = 0; page < 1024; page++)
+			map[c.data_offset + page * PG] = 1;
+		return 16;	/* no SIGBUS: the limit did not hold */
+	}
+	/* 256 pages of 1 MiB: the header and 255 data pages, then SIGBUS. */
+	if (mp_stats(fd, c.id, &st) || st.pages_backed != 256 || st.open_backed != 256)
+		return 17;
+	/* Released pages make room again. */
+	if (mp_release(fd, c.id, c.data_offset, 16 * PG, NULL))
+		return 19;
+	map[c.data_offset + 300 * PG] = 1;
+	return 0;
+}
+
+TEST(unprivileged_per_open_limit)
+{
+	int ready[2], go[2], status;
+	char *old = slurp(OPEN_LIMIT);
+	char byte = 0;
+	pid_t pid;
+
+	ASSERT_NE(NULL, old);
+	ASSERT_EQ(0, pipe(ready));
+	ASSERT_EQ(0, pipe(go));
+	ASSERT_EQ(0, write_str(OPEN_LIMIT, "1"));
+	pid = fork();
+	ASSERT_LE(0, pid);
+	if (!pid)
+		_exit(limit_child(ready[1], go[0]));
+	close(ready[1]);
+	close(go[0]);
+	/* EOF instead of a byte: the child failed before it got there. */
+	if (read(ready[0], &byte, 1) == 1) {
+		EXPECT_EQ(0, chmod(DEV, 0666));
+		EXPECT_EQ(1, write(go[1], &byte, 1));
+	}
+	ASSERT_EQ(pid, waitpid(pid, &status, 0));
+	chmod(DEV, 0600);
+	close(ready[0]);
+	close(go[1]);
+	EXPECT_EQ(0, write_str(OPEN_LIMIT, old));
+	free(old);
+	ASSERT_TRUE(WIFEXITED(status)) TH_LOG("status %#x", status);
+	EXPECT_EQ(0, WEXITSTATUS(status));
+}
+
+/* The module stays while an arena is mapped, even after close(). */
+TEST(unload_refused_while_mapped)
+{
+	struct magpie_arena_create c;
+	unsigned char *map;
+	int fd = open(DEV, O_RDWR);
+
+	ASSERT_LE(0, fd);
+	ASSERT_EQ(0, mp_create(fd, 16 * PG, &c));
+	map = mp_map(fd, &c);
+	ASSERT_NE(MAP_FAILED, map);
+	EXPECT_EQ(-1, syscall(SYS_delete_module, "magpie", O_NONBLOCK));
+	EXPECT_EQ(EWOULDBLOCK, errno);
+	close(fd);
+	map[c.data_offset] = 1;
+	EXPECT_EQ(-1, syscall(SYS_delete_module, "magpie", O_NONBLOCK));
+	EXPECT_EQ(EWOULDBLOCK, errno);
+	munmap(map, c.map_size);
+}
+
+TEST_HARNESS_MAIN
