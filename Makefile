@@ -30,6 +30,8 @@ GENERATED := uapi/linux/magpie_sizeclasses.h mod/engine/sizeclass_lookup.h \
 .PHONY: all selftests modules clean help check run bench lint host-test gen check-gen install \
 	modules_install headers_install dkms-install dkms-uninstall deps
 
+include tools/tools.mk
+
 all: modules
 
 help:
@@ -40,6 +42,7 @@ help:
 	@echo '  make              build magpie.ko against KDIR ($(KDIR))'
 	@echo '  make host-test    engine unit tests natively under ASan+UBSan and TSan'
 	@echo '  make lint         checkpatch --strict and sparse'
+	@echo '  make tools        magpie-stat, the /proc/magpie viewer (build/tools/)'
 	@echo '  make gen          regenerate the size-class headers'
 	@echo '  make install      install module (modules_install) and uapi headers'
 	@echo '  make dkms-install register the sources with DKMS'
@@ -62,7 +65,7 @@ headers_install:
 	install -m 0644 $(wildcard uapi/linux/*.h) $(DESTDIR)$(PREFIX)/include/linux/
 	install -m 0644 mod/magpie.h $(DESTDIR)$(PREFIX)/include/magpie/
 
-install: modules_install headers_install
+install: modules_install headers_install tools-install
 
 # DKMS builds for the installed kernel whose build link is KDIR (the
 # running kernel by default).

@@ -80,6 +80,10 @@ run_kunit() {
 }
 
 no_proc_dir() { [ ! -e /proc/magpie ]; }
+# magpie-stat reads every /proc/magpie file: four tables, valid JSON shape.
+stat_tables() { [ "$(magpie-stat --once | grep -c '^== ')" = 4 ]; }
+stat_json() { magpie-stat --json | grep -q '^{"caches":{"version":"1.0".*"arenas":{'; }
+stat_says_not_loaded() { ! magpie-stat --once 2>/tmp/stat.err && grep -q 'not loaded' /tmp/stat.err; }
 refused() { ! "$@" && [ ! -e /proc/magpie ]; }
 kmemleak_clean() {
 	# kmemleak reports objects only once they are old enough (5 s).
@@ -104,6 +108,8 @@ check)
 	step "insmod debug=maybe refused" refused insmod /magpie/magpie.ko debug=maybe
 	step "insmod magpie.ko" insmod /magpie/magpie.ko
 	step "/proc/magpie/sizeclasses present" test -r /proc/magpie/sizeclasses
+	step "magpie-stat shows the four tables" stat_tables
+	step "magpie-stat --json" stat_json
 	out "MAGPIE-SUITE-END guest.module rc=0"
 	run_kselftests
 	[ "$MAGPIE_KUNIT" = 1 ] && run_kunit
@@ -111,6 +117,7 @@ check)
 	step_n=0
 	step "rmmod magpie" rmmod magpie
 	step "/proc/magpie gone after rmmod" no_proc_dir
+	step "magpie-stat says the module is not loaded" stat_says_not_loaded
 	step "insmod again after rmmod" insmod /magpie/magpie.ko
 	step "rmmod again" rmmod magpie
 	step "insmod debug=1 (every cache in debug mode)" insmod /magpie/magpie.ko debug=1

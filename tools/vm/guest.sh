@@ -31,6 +31,10 @@ cp "$MAGPIE_TOP/tools/vm/guest-init.sh" "$root/init"
 chmod +x "$root/init"
 cp "$moddir/magpie.ko" "$root/magpie/"
 [ "$mode" != check ] && cp "$moddir/magpie_bench.ko" "$moddir/magpie_pool_bench.ko" "$root/magpie/"
+# magpie-stat, static: the guest has nothing but busybox.
+if [ -x "$MAGPIE_BUILD/tools/magpie-stat-static" ]; then
+	cp "$MAGPIE_BUILD/tools/magpie-stat-static" "$root/bin/magpie-stat"
+fi
 kunit=0
 if [ -f "$moddir/magpie_test.ko" ]; then
 	cp "$moddir/magpie_test.ko" "$root/magpie/"

@@ -1,0 +1,27 @@
+# SPDX-License-Identifier: GPL-2.0
+#
+# tools/: magpie-stat, the slabtop-like viewer of /proc/magpie, built for
+# this host and statically for the test guests (which have only busybox),
+# and its host test. Included by the top-level Makefile, which defines
+# TOP, BUILD, PREFIX, DESTDIR and HOSTCC.
+
+TOOLS_CFLAGS := -std=gnu11 -O2 -Wall -Wextra -Werror
+
+$(BUILD)/tools/magpie-stat: tools/magpie-stat.c
+	@mkdir -p $(dir $@)
+	$(HOSTCC) $(TOOLS_CFLAGS) -o $@ $<
+
+$(BUILD)/tools/magpie-stat-static: tools/magpie-stat.c
+	@mkdir -p $(dir $@)
+	$(HOSTCC) $(TOOLS_CFLAGS) -static -o $@ $<
+
+tools: $(BUILD)/tools/magpie-stat $(BUILD)/tools/magpie-stat-static
+
+tools-test: $(BUILD)/tools/magpie-stat
+	python3 tools/testing/stat/test_magpie_stat.py $<
+
+tools-install: $(BUILD)/tools/magpie-stat
+	install -d $(DESTDIR)$(PREFIX)/bin
+	install -m 0755 $< $(DESTDIR)$(PREFIX)/bin/magpie-stat
+
+.PHONY: tools tools-test tools-install
