@@ -48,6 +48,11 @@ else
 	bad=0
 	for f in $files; do
 		ign=${IGNORE[$f]:-}
+		# Userspace code speaks the C library's types (uint64_t...).
+		case $f in
+		userlib/* | tools/testing/* | tools/*.c)
+			ign=${ign:+$ign,}PREFER_KERNEL_TYPES ;;
+		esac
 		if ! "$checkpatch" --no-tree --strict --quiet --show-types \
 			${ign:+--ignore "$ign"} -f "$f" >"$tmp/cp" 2>&1; then
 			cat "$tmp/cp" >>"$tmp/all"
