@@ -133,6 +133,7 @@ int magpie_arena_create(struct magpie_dev_file *df, struct file *file,
 	arena->nr_pages = arena->data_pgoff + data_pages;
 	mutex_init(&arena->lock);
 	xa_init(&arena->pages);
+	magpie_wg_init(&arena->prefault_wg);
 	atomic_set(&arena->mappings, 0);
 	magpie_arena_fill_header(arena, req->size);
 
@@ -194,6 +195,8 @@ void magpie_arena_free(struct magpie_arena *arena)
 	unsigned long idx;
 
 	WARN_ON_ONCE(atomic_read(&arena->mappings));
+	/* Prefault tasks use the arena until their last page. */
+	magpie_wg_wait(&arena->prefault_wg);
 	mutex_lock(&magpie_arenas_mutex);
 	xa_erase(&magpie_arenas, arena->id);
 	mutex_unlock(&magpie_arenas_mutex);
@@ -206,18 +209,26 @@ void magpie_arena_free(struct magpie_arena *arena)
 	kfree(arena);
 }
 
-/*
- * Backs one page of the arena: the one already there, or a new zeroed one.
- * Called with the arena's lock held. Returns the page, or an ERR_PTR:
- * -ENOSPC when the open file is at its limit, -ENOMEM.
+/**
+ * magpie_arena_back() - back one page of an arena
+ * @arena: the arena, its lock held
+ * @idx: page index in the mapping
+ * @created: set to whether the page is new
+ *
+ * The page is allocated zeroed and charged to the active memory cgroup
+ * (the caller's, or the one a prefault task adopted).
+ *
+ * Return: the page already there or a new one, or an ERR_PTR: -ENOSPC
+ * when the open file is at its limit, -ENOMEM.
  */
-static struct page *magpie_arena_back(struct magpie_arena *arena, unsigned long idx)
+struct page *magpie_arena_back(struct magpie_arena *arena, unsigned long idx, bool *created)
 {
 	struct magpie_dev_file *df = arena->file;
 	struct page *page;
 	int ret;
 
 	lockdep_assert_held(&arena->lock);
+	*created = false;
 	page = xa_load(&arena->pages, idx);
 	if (page)
 		return page;
@@ -236,7 +247,7 @@ static struct page *magpie_arena_back(struct magpie_arena *arena, unsigned long 
 		goto err_unaccount;
 	}
 	arena->backed++;
-	arena->faults++;
+	*created = true;
 	return page;
 
 err_unaccount:
@@ -250,6 +261,7 @@ static vm_fault_t magpie_arena_fault(struct vm_fault *vmf)
 	struct magpie_arena *arena = vma->vm_private_data;
 	unsigned long idx = vmf->pgoff - arena->base_pgoff;
 	struct page *page;
+	bool created;
 	vm_fault_t ret;
 	int err;
 
@@ -258,7 +270,7 @@ static vm_fault_t magpie_arena_fault(struct vm_fault *vmf)
 		return VM_FAULT_SIGBUS;
 
 	mutex_lock(&arena->lock);
-	page = magpie_arena_back(arena, idx);
+	page = magpie_arena_back(arena, idx, &created);
 	if (IS_ERR(page)) {
 		/*
 		 * Over the open file's limit the toucher gets SIGBUS, as
@@ -268,6 +280,7 @@ static vm_fault_t magpie_arena_fault(struct vm_fault *vmf)
 		ret = PTR_ERR(page) == -ENOSPC ? VM_FAULT_SIGBUS : VM_FAULT_OOM;
 		goto out;
 	}
+	arena->faults += created;
 	/*
 	 * vm_insert_page() takes its own reference for the PTE; -EBUSY means
 	 * another thread of the same mm mapped the page first.
@@ -420,6 +433,7 @@ void magpie_arena_get_stats(struct magpie_arena *arena, struct magpie_arena_stat
 	st->pages_released = arena->released;
 	st->faults = arena->faults;
 	st->releases = arena->releases;
+	st->prefaulted = arena->prefaulted;
 	mutex_unlock(&arena->lock);
 	st->mappings = atomic_read(&arena->mappings);
 	st->pressure_epoch = READ_ONCE(magpie_arena_header(arena)->pressure_epoch);

@@ -24,6 +24,7 @@
 #include <linux/xarray.h>
 
 #include "../uapi/linux/magpie.h"
+#include "magpie.h"
 
 /*
  * Each arena owns a slot of 2^37 bytes of the device's mmap offsets, so the
@@ -73,6 +74,9 @@ struct magpie_dev_file {
  * @released: pages given back by releases so far (@lock)
  * @faults: pages backed on a touch (@lock)
  * @releases: releases that freed a page (@lock)
+ * @prefaulted: pages backed by a prefault (@lock)
+ * @prefault_wg: asynchronous prefault tasks in flight; the arena is freed
+ *	only after they are done
  * @mappings: live VMAs of the arena: +1 at mmap and vm_ops->open, -1 at
  *	vm_ops->close; a destroy is refused while it is not 0
  */
@@ -94,6 +98,8 @@ struct magpie_arena {
 	unsigned long released;
 	unsigned long faults;
 	unsigned long releases;
+	unsigned long prefaulted;
+	struct magpie_wg prefault_wg;
 	atomic_t mappings;
 };
 
@@ -107,6 +113,10 @@ int magpie_arena_mmap(struct magpie_arena *arena, struct vm_area_struct *vma);
 int magpie_arena_release_range(struct magpie_arena *arena, struct magpie_release *req);
 void magpie_arena_get_stats(struct magpie_arena *arena, struct magpie_arena_stats *st);
 struct magpie_arena_header *magpie_arena_header(struct magpie_arena *arena);
+struct page *magpie_arena_back(struct magpie_arena *arena, unsigned long idx, bool *created);
+
+/* arena_prefault.c */
+int magpie_arena_prefault(struct magpie_arena *arena, struct magpie_prefault *req);
 unsigned long magpie_open_limit_pages(void);
 
 /* arena_proc.c */

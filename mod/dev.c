@@ -91,7 +91,7 @@ static long magpie_dev_version(void __user *uarg)
 	memset(&v, 0, sizeof(v));
 	v.api_version = MAGPIE_API_VERSION;
 	v.sizeclass_version = MAGPIE_SIZECLASS_VERSION;
-	v.features = MAGPIE_FEAT_ARENA | MAGPIE_FEAT_PRESSURE;
+	v.features = MAGPIE_FEAT_ARENA | MAGPIE_FEAT_PRESSURE | MAGPIE_FEAT_PREFAULT;
 	v.page_size = PAGE_SIZE;
 	v.nr_sizeclasses = MAGPIE_NR_SIZECLASSES;
 	v.max_arena_size = MAGPIE_ARENA_MAX_SIZE;
@@ -174,7 +174,7 @@ static long magpie_dev_arena_destroy(struct magpie_dev_file *df, void __user *ua
 }
 
 /*
- * Release and stats use the arena under @df->lock: a destroy on the same
+ * Release, prefault and stats use the arena under @df->lock: a destroy on the same
  * file, from another thread, would otherwise free it underneath them.
  */
 static long magpie_dev_release_range(struct magpie_dev_file *df, void __user *uarg)
@@ -225,6 +225,27 @@ static long magpie_dev_arena_stats(struct magpie_dev_file *df, void __user *uarg
 	return copy_to_user(uarg, &st, sizeof(st)) ? -EFAULT : 0;
 }
 
+static long magpie_dev_prefault(struct magpie_dev_file *df, void __user *uarg)
+{
+	struct magpie_prefault req;
+	struct magpie_arena *arena;
+	int ret;
+
+	ret = magpie_dev_copy_in(&req, uarg, sizeof(req));
+	if (ret)
+		return ret;
+	if (req.backed || !magpie_dev_zero(req.reserved, sizeof(req.reserved)))
+		return -EINVAL;
+
+	mutex_lock(&df->lock);
+	arena = xa_load(&df->arenas, req.id);
+	ret = arena ? magpie_arena_prefault(arena, &req) : -ENOENT;
+	mutex_unlock(&df->lock);
+	if (ret)
+		return ret;
+	return copy_to_user(uarg, &req, sizeof(req)) ? -EFAULT : 0;
+}
+
 static long magpie_dev_ioctl(struct file *file, unsigned int cmd, unsigned long arg)
 {
 	struct magpie_dev_file *df = file->private_data;
@@ -241,6 +262,8 @@ static long magpie_dev_ioctl(struct file *file, unsigned int cmd, unsigned long 
 		return magpie_dev_arena_stats(df, uarg);
 	case MAGPIE_IOC_ARENA_DESTROY:
 		return magpie_dev_arena_destroy(df, uarg);
+	case MAGPIE_IOC_PREFAULT:
+		return magpie_dev_prefault(df, uarg);
 	default:
 		return -ENOTTY;
 	}

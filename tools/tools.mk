@@ -2,7 +2,7 @@
 #
 # tools/: magpie-stat, the slabtop-like viewer of /proc/magpie, built for
 # this host and statically for the test guests (which have only busybox),
-# and its host test. Included by the top-level Makefile, which defines
+# and its host test; the arena benchmark for the bench guest. Included by the top-level Makefile, which defines
 # TOP, BUILD, PREFIX, DESTDIR and HOSTCC.
 
 TOOLS_CFLAGS := -std=gnu11 -O2 -Wall -Wextra -Werror
@@ -15,7 +15,12 @@ $(BUILD)/tools/magpie-stat-static: tools/magpie-stat.c
 	@mkdir -p $(dir $@)
 	$(HOSTCC) $(TOOLS_CFLAGS) -static -o $@ $<
 
-tools: $(BUILD)/tools/magpie-stat $(BUILD)/tools/magpie-stat-static
+# The arena benchmark, run in the bench guest (static: busybox only there).
+$(BUILD)/tools/arena_bench: tools/bench/arena_bench.c uapi/linux/magpie.h
+	@mkdir -p $(dir $@)
+	$(HOSTCC) $(TOOLS_CFLAGS) -static -I$(TOP)/uapi -o $@ $<
+
+tools: $(BUILD)/tools/magpie-stat $(BUILD)/tools/magpie-stat-static $(BUILD)/tools/arena_bench
 
 tools-test: $(BUILD)/tools/magpie-stat
 	python3 tools/testing/stat/test_magpie_stat.py $<

@@ -262,6 +262,87 @@ TEST_F(arena, proc_line_clamps_header)
 	free(text);
 }
 
+/* A prefaulted page is backed and zero; the touch that follows only maps it. */
+TEST_F(arena, prefault_sync_backs_without_faults)
+{
+	unsigned long long backed = 0;
+	struct magpie_arena_stats st;
+	unsigned int i;
+
+	ASSERT_EQ(0, mp_prefault(self->fd, self->c.id, 0, self->c.data_offset, 64 * PG, &backed));
+	EXPECT_EQ(64ULL, backed);
+	/* Again: nothing new to back. The metadata area may be prefaulted too. */
+	ASSERT_EQ(0, mp_prefault(self->fd, self->c.id, 0, self->c.data_offset, 64 * PG, &backed));
+	EXPECT_EQ(0ULL, backed);
+	ASSERT_EQ(0, mp_prefault(self->fd, self->c.id, 0, self->c.meta_offset, PG, &backed));
+	EXPECT_EQ(1ULL, backed);
+	for (i = 0; i < 64; i++) {
+		ASSERT_EQ(0, self->data[i * PG + 100]);
+		self->data[i * PG] = 1;
+	}
+	ASSERT_EQ(0, mp_stats(self->fd, self->c.id, &st));
+	EXPECT_EQ(1ULL + 64 + 1, st.pages_backed);
+	EXPECT_EQ(65ULL, st.prefaulted);
+	EXPECT_EQ(0ULL, st.faults);
+}
+
+/* An asynchronous prefault returns at once; the worker pool backs the range. */
+TEST_F_TIMEOUT(arena, prefault_async_on_the_pool, 120)
+{
+	unsigned long long backed = 1;
+	struct magpie_arena_stats st;
+	unsigned int tries;
+
+	ASSERT_EQ(0, mp_prefault(self->fd, self->c.id, MAGPIE_PREFAULT_ASYNC, self->c.data_offset,
+				 1024 * PG, &backed));
+	EXPECT_EQ(0ULL, backed);
+	for (tries = 0; tries < 1000; tries++) {
+		ASSERT_EQ(0, mp_stats(self->fd, self->c.id, &st));
+		if (st.prefaulted == 1024)
+			break;
+		usleep(10000);
+	}
+	EXPECT_EQ(1024ULL, st.prefaulted);
+	EXPECT_EQ(1ULL + 1024, st.pages_backed);
+	EXPECT_EQ(0, self->data[1023 * PG]);
+	ASSERT_EQ(0, mp_stats(self->fd, self->c.id, &st));
+	EXPECT_EQ(0ULL, st.faults);
+}
+
+/* Closing everything while asynchronous prefaults run: the arena waits for them. */
+TEST_F(arena, prefault_async_then_close)
+{
+	ASSERT_EQ(0, mp_prefault(self->fd, self->c.id, MAGPIE_PREFAULT_ASYNC, self->c.data_offset,
+				 1024 * PG, NULL));
+	ASSERT_EQ(0, munmap(self->map, self->c.map_size));
+	self->map = MAP_FAILED;
+	close(self->fd);
+	self->fd = -1;
+}
+
+TEST_F(arena, prefault_bad_input)
+{
+	unsigned long long data = self->c.data_offset, end = self->c.map_size;
+	struct magpie_prefault p;
+
+	EXPECT_EQ(EINVAL, mp_prefault(self->fd, self->c.id, 2, data, PG, NULL));
+	EXPECT_EQ(EINVAL, mp_prefault(self->fd, self->c.id, 0, data, 0, NULL));
+	EXPECT_EQ(EINVAL, mp_prefault(self->fd, self->c.id, 0, data + 1, PG, NULL));
+	EXPECT_EQ(EINVAL, mp_prefault(self->fd, self->c.id, 0, data, PG - 1, NULL));
+	EXPECT_EQ(EINVAL, mp_prefault(self->fd, self->c.id, 0, 0, PG, NULL));
+	EXPECT_EQ(EINVAL, mp_prefault(self->fd, self->c.id, 0, end, PG, NULL));
+	EXPECT_EQ(EINVAL, mp_prefault(self->fd, self->c.id, 0, end - PG, 2 * PG, NULL));
+	EXPECT_EQ(EINVAL, mp_prefault(self->fd, self->c.id, MAGPIE_PREFAULT_ASYNC, data,
+				      ~0ULL & ~(PG - 1), NULL));
+	EXPECT_EQ(ENOENT, mp_prefault(self->fd, self->c.id + 9, 0, data, PG, NULL));
+	p = (struct magpie_prefault){ .id = self->c.id, .offset = data, .length = PG, .backed = 1 };
+	EXPECT_EQ(EINVAL, mp_ioctl(self->fd, MAGPIE_IOC_PREFAULT, &p));
+	p = (struct magpie_prefault){ .id = self->c.id, .offset = data, .length = PG };
+	p.reserved[0] = 1;
+	EXPECT_EQ(EINVAL, mp_ioctl(self->fd, MAGPIE_IOC_PREFAULT, &p));
+	EXPECT_EQ(EFAULT, mp_ioctl(self->fd, MAGPIE_IOC_PREFAULT, NULL));
+}
+
 TEST(proc_arenas_root_only_and_read_only)
 {
 	struct stat st;
@@ -364,6 +445,9 @@ static int limit_child(int ready, int go)
 	/* 256 pages of 1 MiB: the header and 255 data pages, then SIGBUS. */
 	if (mp_stats(fd, c.id, &st) || st.pages_backed != 256 || st.open_backed != 256)
 		return 17;
+	/* A synchronous prefault stops at the limit too. */
+	if (mp_prefault(fd, c.id, 0, c.data_offset + 400 * PG, PG, NULL) != ENOSPC)
+		return 18;
 	/* Released pages make room again. */
 	if (mp_release(fd, c.id, c.data_offset, 16 * PG, NULL))
 		return 19;

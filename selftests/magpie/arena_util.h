@@ -58,6 +58,18 @@ static inline int mp_release(int fd, unsigned int id, unsigned long long off,
 	return err;
 }
 
+/* Prefaults [off, off + len); returns 0 or the errno. */
+static inline int mp_prefault(int fd, unsigned int id, unsigned int flags, unsigned long long off,
+			      unsigned long long len, unsigned long long *backed)
+{
+	struct magpie_prefault p = { .id = id, .flags = flags, .offset = off, .length = len };
+	int err = mp_ioctl(fd, MAGPIE_IOC_PREFAULT, &p);
+
+	if (!err && backed)
+		*backed = p.backed;
+	return err;
+}
+
 /* Resident pages of this process that map files (arena pages count there). */
 static inline long mp_rss_file_kb(void)
 {

@@ -11,6 +11,7 @@ set -euo pipefail
 cd "$MAGPIE_TOP"
 
 tools/vm/deps.sh
+make -s "$MAGPIE_BUILD/tools/magpie-stat-static" "$MAGPIE_BUILD/tools/arena_bench"
 out=$MAGPIE_BUILD/bench
 mkdir -p "$out"
 : >"$out/results.txt"

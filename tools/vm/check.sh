@@ -61,8 +61,9 @@ host_tests engine-asan "engine (ASan+UBSan)"
 host_tests depot-tsan "depot threads (TSan)"
 host_tests runq-tsan "run queue threads (TSan)"
 python3 tools/vm/report_selftest.py >"$R/host-report.tap" 2>&1
-if step host "magpie-stat builds (here, and static for the guests)" \
-	make -s "$MAGPIE_BUILD/tools/magpie-stat" "$MAGPIE_BUILD/tools/magpie-stat-static"; then
+if step host "magpie-stat and arena_bench build (here, and static for the guests)" \
+	make -s "$MAGPIE_BUILD/tools/magpie-stat" "$MAGPIE_BUILD/tools/magpie-stat-static" \
+	"$MAGPIE_BUILD/tools/arena_bench"; then
 	rc=0
 	python3 tools/testing/stat/test_magpie_stat.py "$MAGPIE_BUILD/tools/magpie-stat" \
 		>"$R/host-stat.tap" 2>&1 || rc=$?

@@ -135,6 +135,7 @@ bench)
 		insmod /magpie/magpie_pool_bench.ko $MAGPIE_BENCH_ARGS &&
 		rmmod magpie_pool_bench &&
 		dmesg | sed -n 's/.*magpie_bench: //p' &&
+		/magpie/arena_bench &&
 		rmmod magpie
 	} >&3 2>&1
 	out "MAGPIE-SUITE-END bench rc=$?"

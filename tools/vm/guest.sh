@@ -35,6 +35,7 @@ cp "$moddir/magpie.ko" "$root/magpie/"
 if [ -x "$MAGPIE_BUILD/tools/magpie-stat-static" ]; then
 	cp "$MAGPIE_BUILD/tools/magpie-stat-static" "$root/bin/magpie-stat"
 fi
+[ "$mode" = bench ] && cp "$MAGPIE_BUILD/tools/arena_bench" "$root/magpie/"
 kunit=0
 if [ -f "$moddir/magpie_test.ko" ]; then
 	cp "$moddir/magpie_test.ko" "$root/magpie/"

@@ -42,6 +42,7 @@
 /* Features reported by MAGPIE_IOC_VERSION. */
 #define MAGPIE_FEAT_ARENA		_BITULL(0)	/* create, map, release, stats */
 #define MAGPIE_FEAT_PRESSURE		_BITULL(1)	/* header pressure epoch */
+#define MAGPIE_FEAT_PREFAULT		_BITULL(2)	/* MAGPIE_IOC_PREFAULT */
 
 /* Largest data area of one arena; arena sizes are multiples of pages. */
 #define MAGPIE_ARENA_MAX_SIZE		_BITULL(36)	/* 64 GiB */
@@ -136,6 +137,7 @@ struct magpie_release {
  * @mappings: out: live mappings (VMAs) of the arena in all processes
  * @pressure_epoch: out: the header's pressure epoch
  * @open_backed: out: pages backed by all arenas of this open file
+ * @prefaulted: out: pages backed by MAGPIE_IOC_PREFAULT so far
  * @reserved: must be 0
  */
 struct magpie_arena_stats {
@@ -150,7 +152,8 @@ struct magpie_arena_stats {
 	__u64 mappings;
 	__u64 pressure_epoch;
 	__u64 open_backed;
-	__u64 reserved[4];
+	__u64 prefaulted;
+	__u64 reserved[3];
 };
 
 /**
@@ -165,12 +168,43 @@ struct magpie_arena_destroy {
 	__u64 reserved[2];
 };
 
+/* MAGPIE_IOC_PREFAULT: return at once, back the pages on magpie's worker pool. */
+#define MAGPIE_PREFAULT_ASYNC		_BITUL(0)
+
+/**
+ * struct magpie_prefault - MAGPIE_IOC_PREFAULT: back pages before they are touched
+ * @id: in: the arena
+ * @flags: in: 0 (back the pages now) or MAGPIE_PREFAULT_ASYNC
+ * @offset: in: start of the range, from the start of the mapping; page
+ *	aligned and inside the metadata or data area
+ * @length: in: bytes, a non-zero multiple of the page size, ending inside
+ *	the arena
+ * @backed: out: pages this call backed (0 with MAGPIE_PREFAULT_ASYNC)
+ * @reserved: must be 0
+ *
+ * Pages are allocated, zeroed and charged to the caller's memory cgroup
+ * as a touch would, but not mapped: the touch that follows only maps
+ * them. Pages already backed are left alone. Without MAGPIE_PREFAULT_ASYNC
+ * the call fails with -ENOSPC when the open file's limit stops it (the
+ * pages backed before stay); asynchronous prefaulting stops at the limit
+ * silently, and MAGPIE_IOC_ARENA_STATS shows what it did.
+ */
+struct magpie_prefault {
+	__u32 id;
+	__u32 flags;
+	__u64 offset;
+	__u64 length;
+	__u64 backed;
+	__u64 reserved[2];
+};
+
 #define MAGPIE_IOC_MAGIC		0xB9
 #define MAGPIE_IOC_VERSION		_IOWR(MAGPIE_IOC_MAGIC, 0x00, struct magpie_version)
 #define MAGPIE_IOC_ARENA_CREATE		_IOWR(MAGPIE_IOC_MAGIC, 0x01, struct magpie_arena_create)
 #define MAGPIE_IOC_RELEASE		_IOWR(MAGPIE_IOC_MAGIC, 0x02, struct magpie_release)
 #define MAGPIE_IOC_ARENA_STATS		_IOWR(MAGPIE_IOC_MAGIC, 0x03, struct magpie_arena_stats)
 #define MAGPIE_IOC_ARENA_DESTROY	_IOWR(MAGPIE_IOC_MAGIC, 0x04, struct magpie_arena_destroy)
+#define MAGPIE_IOC_PREFAULT		_IOWR(MAGPIE_IOC_MAGIC, 0x05, struct magpie_prefault)
 
 #define MAGPIE_ARENA_MAGIC		0x6d616770u	/* "magp" */
 

@@ -1,0 +1,146 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * Prefaulting arena pages: backing (allocating, zeroing, charging) a range
+ * before it is touched, so that the touch only maps. A synchronous
+ * prefault does it in the caller; an asynchronous one cuts the range into
+ * chunks and runs each as a task on magpie's worker pool, so a client can
+ * ask for the next span's pages while it still works in the current one.
+ *
+ * A pool task runs in a magpie kthread, whose memory cgroup is the root:
+ * it adopts the caller's cgroup (set_active_memcg()) for its allocations,
+ * so a page costs the same cgroup whichever way it was backed. The arena
+ * waits for its tasks (@prefault_wg) before it is freed.
+ */
+#include <linux/memcontrol.h>
+#include <linux/mm.h>
+#include <linux/sched.h>
+#include <linux/sched/mm.h>
+#include <linux/slab.h>
+
+#include "arena.h"
+#include "compat.h"
+
+/* Pages one lock hold (and one pool task) backs at most. */
+#define MAGPIE_PREFAULT_BATCH	64
+#define MAGPIE_PREFAULT_CHUNK	512
+
+/*
+ * Backs pages [first, first + nr) of the arena. Returns the pages it
+ * backed, or the error that stopped it (-ENOSPC at the open file's limit,
+ * -ENOMEM) with *@done set to what it backed before.
+ */
+static int magpie_prefault_range(struct magpie_arena *arena, unsigned long first,
+				 unsigned long nr, unsigned long *done)
+{
+	unsigned long idx = first, end = first + nr, stop;
+	struct page *page;
+	bool created;
+	int ret = 0;
+
+	*done = 0;
+	while (idx < end && !ret) {
+		stop = min(end, idx + MAGPIE_PREFAULT_BATCH);
+		mutex_lock(&arena->lock);
+		for (; idx < stop; idx++) {
+			page = magpie_arena_back(arena, idx, &created);
+			if (IS_ERR(page)) {
+				ret = PTR_ERR(page);
+				break;
+			}
+			*done += created;
+			arena->prefaulted += created;
+		}
+		mutex_unlock(&arena->lock);
+		cond_resched();
+	}
+	return ret;
+}
+
+/**
+ * struct magpie_prefault_job - one asynchronous chunk
+ * @arena: the arena; alive until the task's wait group is done
+ * @memcg: the cgroup of the task that asked, referenced
+ * @first: first page index
+ * @nr: pages
+ */
+struct magpie_prefault_job {
+	struct magpie_arena *arena;
+	struct mem_cgroup *memcg;
+	unsigned long first;
+	unsigned long nr;
+};
+
+static void magpie_prefault_task(void *arg)
+{
+	struct magpie_prefault_job *job = arg;
+	struct mem_cgroup *old = set_active_memcg(job->memcg);
+	unsigned long done;
+
+	/* At the limit or out of memory the rest of the chunk stays unbacked. */
+	magpie_prefault_range(job->arena, job->first, job->nr, &done);
+	set_active_memcg(old);
+	mem_cgroup_put(job->memcg);
+	kfree(job);
+}
+
+/* Queues the range in chunks; returns 0 or -ENOMEM (chunks queued run). */
+static int magpie_prefault_async(struct magpie_arena *arena, unsigned long first,
+				 unsigned long nr)
+{
+	struct magpie_prefault_job *job;
+	unsigned long chunk;
+	int ret;
+
+	while (nr) {
+		chunk = min_t(unsigned long, nr, MAGPIE_PREFAULT_CHUNK);
+		job = kzalloc_obj(*job, GFP_KERNEL_ACCOUNT);
+		if (!job)
+			return -ENOMEM;
+		job->arena = arena;
+		job->memcg = get_mem_cgroup_from_mm(current->mm);
+		job->first = first;
+		job->nr = chunk;
+		ret = magpie_go(magpie_prefault_task, job, &arena->prefault_wg, GFP_KERNEL);
+		if (ret) {
+			mem_cgroup_put(job->memcg);
+			kfree(job);
+			return ret;
+		}
+		first += chunk;
+		nr -= chunk;
+	}
+	return 0;
+}
+
+/**
+ * magpie_arena_prefault() - back a range of an arena before it is touched
+ * @arena: the arena
+ * @req: the request, reserved fields already checked; @backed is set
+ *
+ * Return: 0; -EINVAL for unknown flags or a range that is not page
+ * aligned, empty, or not inside the metadata and data areas; -ENOSPC when
+ * a synchronous prefault reached the open file's limit; -ENOMEM;
+ * -ESHUTDOWN when the worker pool is going away.
+ */
+int magpie_arena_prefault(struct magpie_arena *arena, struct magpie_prefault *req)
+{
+	unsigned long first, nr, done = 0;
+	int ret;
+
+	if (req->flags & ~MAGPIE_PREFAULT_ASYNC)
+		return -EINVAL;
+	if (!req->length || !PAGE_ALIGNED(req->offset) || !PAGE_ALIGNED(req->length))
+		return -EINVAL;
+	first = req->offset >> PAGE_SHIFT;
+	nr = req->length >> PAGE_SHIFT;
+	/* Page counts, so offset + length cannot overflow. */
+	if (first < arena->meta_pgoff || first >= arena->nr_pages || nr > arena->nr_pages - first)
+		return -EINVAL;
+
+	if (req->flags & MAGPIE_PREFAULT_ASYNC)
+		ret = magpie_prefault_async(arena, first, nr);
+	else
+		ret = magpie_prefault_range(arena, first, nr, &done);
+	req->backed = done;
+	return ret;
+}

@@ -1,0 +1,159 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * arena_bench: what backing memory through /dev/magpie costs, against the
+ * kernel's own anonymous memory, measured in the same boot (run by `make
+ * bench` in the guest, statically linked). Prints
+ * `bench <name> magpie/<peer> <ratio>` lines, times (below 1 favours
+ * magpie), each the best of five rounds:
+ *
+ *   arena_fault           first touch of each page of 32 MiB of an arena
+ *                         against the same of MAP_ANONYMOUS memory
+ *   arena_release         MAGPIE_IOC_RELEASE of the 32 MiB against
+ *                         madvise(MADV_DONTNEED) of the anonymous copy
+ *   arena_touch_prefaulted  the first touch after a synchronous prefault,
+ *                         against a cold first touch of the arena
+ *   arena_prefault_async  the first touch right after an asynchronous
+ *                         prefault (the worker pool backs pages while the
+ *                         toucher maps them) against a cold first touch
+ */
+#define _GNU_SOURCE
+#include <errno.h>
+#include <fcntl.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/ioctl.h>
+#include <sys/mman.h>
+#include <time.h>
+#include <unistd.h>
+
+#include <linux/magpie.h>
+
+#define PAGES	8192UL		/* 32 MiB */
+#define PG	4096UL
+#define ROUNDS	5
+
+static double now(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return ts.tv_sec + ts.tv_nsec / 1e9;
+}
+
+static void die(const char *what)
+{
+	fprintf(stderr, "arena_bench: %s: %s\n", what, strerror(errno));
+	exit(1);
+}
+
+static double touch(unsigned char *p)
+{
+	double t = now();
+	unsigned long i;
+
+	for (i = 0; i < PAGES; i++)
+		p[i * PG] = 1;
+	return now() - t;
+}
+
+struct arena {
+	struct magpie_arena_create c;
+	unsigned char *map, *data;
+};
+
+static void arena_open(int fd, struct arena *a)
+{
+	memset(&a->c, 0, sizeof(a->c));
+	a->c.size = PAGES * PG;
+	if (ioctl(fd, MAGPIE_IOC_ARENA_CREATE, &a->c))
+		die("create");
+	a->map = mmap(NULL, a->c.map_size, PROT_READ | PROT_WRITE, MAP_SHARED, fd,
+		      (off_t)a->c.mmap_offset);
+	if (a->map == MAP_FAILED)
+		die("mmap");
+	a->data = a->map + a->c.data_offset;
+}
+
+static double arena_release(int fd, struct arena *a)
+{
+	struct magpie_release r = { .id = a->c.id, .offset = a->c.data_offset,
+				    .length = PAGES * PG };
+	double t = now();
+
+	if (ioctl(fd, MAGPIE_IOC_RELEASE, &r))
+		die("release");
+	return now() - t;
+}
+
+static void prefault(int fd, struct arena *a, unsigned int flags)
+{
+	struct magpie_prefault p = { .id = a->c.id, .flags = flags,
+				     .offset = a->c.data_offset, .length = PAGES * PG };
+
+	if (ioctl(fd, MAGPIE_IOC_PREFAULT, &p))
+		die("prefault");
+}
+
+/* Waits until the arena has every data page backed (async prefault done). */
+static void wait_backed(int fd, struct arena *a)
+{
+	struct magpie_arena_stats st;
+
+	do {
+		memset(&st, 0, sizeof(st));
+		st.id = a->c.id;
+		if (ioctl(fd, MAGPIE_IOC_ARENA_STATS, &st))
+			die("stats");
+	} while (st.pages_backed < PAGES + 1 && !usleep(1000));
+}
+
+static double min(double a, double b)
+{
+	return a < b ? a : b;
+}
+
+int main(void)
+{
+	double fault = 1e9, anon = 1e9, rel = 1e9, madv = 1e9, pre = 1e9, async = 1e9, t;
+	unsigned char *anon_map;
+	struct arena a;
+	int fd, r;
+
+	fd = open(MAGPIE_DEVICE_PATH, O_RDWR);
+	if (fd < 0)
+		die(MAGPIE_DEVICE_PATH);
+	arena_open(fd, &a);
+	anon_map = mmap(NULL, PAGES * PG, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS,
+			-1, 0);
+	if (anon_map == MAP_FAILED)
+		die("anonymous mmap");
+
+	for (r = 0; r < ROUNDS; r++) {
+		anon = min(anon, touch(anon_map));
+		t = now();
+		if (madvise(anon_map, PAGES * PG, MADV_DONTNEED))
+			die("madvise");
+		madv = min(madv, now() - t);
+
+		fault = min(fault, touch(a.data));
+		rel = min(rel, arena_release(fd, &a));
+
+		prefault(fd, &a, 0);
+		pre = min(pre, touch(a.data));
+		arena_release(fd, &a);
+
+		t = now();
+		prefault(fd, &a, MAGPIE_PREFAULT_ASYNC);
+		touch(a.data);
+		async = min(async, now() - t);
+		wait_backed(fd, &a);
+		arena_release(fd, &a);
+	}
+	printf("bench arena_fault magpie/anon %.3f\n", fault / anon);
+	printf("bench arena_release magpie/madvise %.3f\n", rel / madv);
+	printf("bench arena_touch_prefaulted magpie/cold %.3f\n", pre / fault);
+	printf("bench arena_prefault_async magpie/cold %.3f\n", async / fault);
+	printf("arena_bench: %lu pages, best of %d rounds\n", PAGES, ROUNDS);
+	return 0;
+}
