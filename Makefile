@@ -28,7 +28,9 @@ GENERATED := uapi/linux/magpie_sizeclasses.h mod/engine/sizeclass_lookup.h \
 	Documentation/sizeclass-table.rst
 
 .PHONY: all selftests modules clean help check run bench lint host-test gen check-gen install \
-	modules_install headers_install dkms-install dkms-uninstall deps
+	modules_install headers_install dkms-install dkms-uninstall deps bench-userlib
+
+include userlib/userlib.mk
 
 include tools/tools.mk
 
@@ -40,7 +42,9 @@ help:
 	@echo '  make check        every test: host, W=1 builds on 3 kernels, lint, KUnit, kselftests'
 	@echo '  make bench        magpie vs SLUB in one boot each of the perf and stock kernels'
 	@echo '  make              build magpie.ko against KDIR ($(KDIR))'
-	@echo '  make host-test    engine unit tests natively under ASan+UBSan and TSan'
+	@echo '  make host-test    engine and userlib tests natively under ASan+UBSan and TSan'
+	@echo '  make userlib      libmagpie.so/.a/.pc and libmagpie-malloc.so in build/userlib'
+	@echo '  make bench-userlib  userlib against glibc, jemalloc, tcmalloc, mimalloc'
 	@echo '  make lint         checkpatch --strict and sparse'
 	@echo '  make tools        magpie-stat, the /proc/magpie viewer (build/tools/)'
 	@echo '  make gen          regenerate the size-class headers'
@@ -65,7 +69,7 @@ headers_install:
 	install -m 0644 $(wildcard uapi/linux/*.h) $(DESTDIR)$(PREFIX)/include/linux/
 	install -m 0644 mod/magpie.h $(DESTDIR)$(PREFIX)/include/magpie/
 
-install: modules_install headers_install tools-install
+install: modules_install headers_install tools-install userlib-install
 
 # DKMS builds for the installed kernel whose build link is KDIR (the
 # running kernel by default).
@@ -115,10 +119,14 @@ $(BUILD)/host/runq-tsan: tools/testing/engine/runq_threads.c $(ENGINE_SRCS) $(wi
 	@mkdir -p $(dir $@)
 	$(HOSTCC) $(HOST_CFLAGS) -fsanitize=thread -o $@ $< $(ENGINE_SRCS) -lpthread
 
-host-test: $(BUILD)/host/engine-asan $(BUILD)/host/depot-tsan $(BUILD)/host/runq-tsan
+host-test: $(BUILD)/host/engine-asan $(BUILD)/host/depot-tsan $(BUILD)/host/runq-tsan \
+		$(BUILD)/host/userlib-asan $(BUILD)/host/userlib-tsan $(BUILD)/host/userlib-preload
 	$(BUILD)/host/engine-asan
 	$(BUILD)/host/depot-tsan
 	$(BUILD)/host/runq-tsan
+	$(BUILD)/host/userlib-asan
+	$(BUILD)/host/userlib-tsan
+	$(BUILD)/host/userlib-preload
 
 # Static kselftest binaries for the guests.
 SELFTESTS := $(patsubst selftests/magpie/%.c,$(BUILD)/selftests/%,$(wildcard selftests/magpie/*_test.c))

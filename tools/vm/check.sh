@@ -5,7 +5,8 @@
 # build/results/ and the run goes on after a failure, so the report always
 # says everything that broke. Steps:
 #   setup     dependencies; generated headers up to date
-#   host      engine unit tests natively under ASan+UBSan; report.py's tests
+#   host      engine and userlib unit tests natively under ASan+UBSan and
+#             TSan, userlib's LD_PRELOAD programs; report.py's tests
 #   kernels   stock (Debian 6.1), debug and perf (linux-source-7.x) prepared
 #   build     magpie.ko warning-free with W=1 on each; sparse (C=2) on each;
 #             checkpatch --strict; static kselftest binaries
@@ -60,6 +61,9 @@ host_tests() {
 host_tests engine-asan "engine (ASan+UBSan)"
 host_tests depot-tsan "depot threads (TSan)"
 host_tests runq-tsan "run queue threads (TSan)"
+host_tests userlib-asan "userlib (ASan+UBSan)"
+host_tests userlib-tsan "userlib threads (TSan)"
+host_tests userlib-preload "userlib LD_PRELOAD programs"
 python3 tools/vm/report_selftest.py >"$R/host-report.tap" 2>&1
 if step host "magpie-stat and arena_bench build (here, and static for the guests)" \
 	make -s "$MAGPIE_BUILD/tools/magpie-stat" "$MAGPIE_BUILD/tools/magpie-stat-static" \

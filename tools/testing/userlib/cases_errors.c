@@ -1,0 +1,228 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * Host tests of libmagpie's error paths: every bad input gets its errno,
+ * and the arena is unchanged and fully usable afterwards (the counters of
+ * refused calls match what the case did, every object's contents hold).
+ */
+#define _GNU_SOURCE
+#include <pthread.h>
+#include <stdio.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "ut.h"
+
+MT_CASE(null_arena)
+{
+	struct mgp_stats st;
+	int x;
+
+	UT_EXPECT_ERR(mgp_alloc(NULL, 1), NULL, EINVAL);
+	UT_EXPECT_ERR(mgp_calloc(NULL, 1, 1), NULL, EINVAL);
+	UT_EXPECT_ERR(mgp_alloc_aligned(NULL, 16, 1), NULL, EINVAL);
+	UT_EXPECT_ERR(mgp_realloc(NULL, NULL, 1), NULL, EINVAL);
+	UT_EXPECT_ERR(mgp_realloc(NULL, &x, 1), NULL, EINVAL);
+	UT_EXPECT_ERR(mgp_free(NULL, &x), -1, EINVAL);
+	UT_EXPECT_ERR(mgp_usable_size(NULL, &x), 0, EINVAL);
+	UT_EXPECT_ERR(mgp_arena_stats(NULL, &st), -1, EINVAL);
+	UT_EXPECT_ERR(mgp_arena_trim(NULL), -1, EINVAL);
+	UT_EXPECT_ERR(mgp_arena_close(NULL), -1, EINVAL);
+	UT_EXPECT_ERR(mgp_ptr_to_offset(NULL, &x), -1, EINVAL);
+	UT_EXPECT_ERR(mgp_offset_to_ptr(NULL, 0), NULL, EINVAL);
+	UT_EXPECT_ERR(mgp_arena_base(NULL), NULL, EINVAL);
+	MT_EXPECT_EQ(mgp_free(NULL, NULL), 0);	/* free(NULL) is fine anywhere */
+}
+
+MT_CASE(bad_create)
+{
+	struct mgp_arena_opts o = { .size = 1 << 20, .backend = ut_backend };
+	struct mgp_arena *a;
+
+	o.flags = 1;
+	UT_EXPECT_ERR(mgp_arena_create(&o), NULL, EINVAL);
+	o.flags = 0;
+	o.backend = 99;
+	UT_EXPECT_ERR(mgp_arena_create(&o), NULL, EINVAL);
+	o.backend = ut_backend;
+	o.cache_ms = 40000;
+	UT_EXPECT_ERR(mgp_arena_create(&o), NULL, EINVAL);
+	o.cache_ms = 0;
+	o.size = (1ULL << 36) + 4096;
+	UT_EXPECT_ERR(mgp_arena_create(&o), NULL, EINVAL);
+	o.size = 4096;		/* no room for a page after the descriptors */
+	UT_EXPECT_ERR(mgp_arena_create(&o), NULL, EINVAL);
+
+	/* MAGPIE_BACKEND is read when the options leave the backend to it. */
+	o.size = 1 << 20;
+	o.backend = MGP_BACKEND_ENV;
+	setenv("MAGPIE_BACKEND", "bogus", 1);
+	UT_EXPECT_ERR(mgp_arena_create(&o), NULL, EINVAL);
+	setenv("MAGPIE_BACKEND", "anon", 1);
+	a = mgp_arena_create(&o);
+	MT_EXPECT_TRUE(a != NULL);
+	mgp_arena_close(a);
+	if (access(MAGPIE_DEVICE_PATH, F_OK)) {
+		setenv("MAGPIE_BACKEND", "device", 1);
+		UT_EXPECT_ERR(mgp_arena_create(&o), NULL, ENOENT);
+		setenv("MAGPIE_BACKEND", "auto", 1);
+		a = mgp_arena_create(&o);
+		MT_EXPECT_TRUE(a != NULL);
+		mgp_arena_close(a);
+	}
+	unsetenv("MAGPIE_BACKEND");
+}
+
+MT_CASE(foreign_pointers)
+{
+	struct mgp_arena *a = ut_arena(64 << 20, 0, 0);
+	struct magpie_arena_header *h = mgp_arena_base(a);
+	char *data = (char *)h + h->data_offset;
+	char *heap_malloc = malloc(16);
+	struct mgp_stats st;
+	int local;
+
+	UT_EXPECT_ERR(mgp_free(a, &local), -1, EFAULT);
+	UT_EXPECT_ERR(mgp_free(a, heap_malloc), -1, EFAULT);
+	UT_EXPECT_ERR(mgp_free(a, h), -1, EFAULT);		/* the header */
+	UT_EXPECT_ERR(mgp_free(a, data + h->data_size), -1, EFAULT);
+	UT_EXPECT_ERR(mgp_free(a, data), -1, EINVAL);		/* span descriptors */
+	UT_EXPECT_ERR(mgp_free(a, data + (32 << 20) + 64), -1, EINVAL);	/* free pages */
+	UT_EXPECT_ERR(mgp_usable_size(a, &local), 0, EFAULT);
+	UT_EXPECT_ERR(mgp_usable_size(a, data), 0, EINVAL);
+	UT_EXPECT_ERR(mgp_realloc(a, &local, 10), NULL, EFAULT);
+	free(heap_malloc);
+	MT_EXPECT_EQ(mgp_arena_stats(a, &st), 0);
+	MT_EXPECT_EQ(st.bad_frees, 9);
+	MT_EXPECT_EQ(st.bytes_in_use, 0);
+	mgp_arena_close(a);
+}
+
+MT_CASE(interior_pointers)
+{
+	struct mgp_arena *a = ut_arena(64 << 20, 0, 0);
+	char *s = mgp_alloc(a, 100), *l = mgp_alloc(a, 100000), *q;
+	struct mgp_stats st;
+
+	memset(s, 's', 100);
+	memset(l, 'l', 100000);
+	UT_EXPECT_ERR(mgp_free(a, s + 8), -1, EINVAL);
+	UT_EXPECT_ERR(mgp_free(a, s + 1), -1, EINVAL);
+	UT_EXPECT_ERR(mgp_free(a, s + 112), -1, EALREADY);	/* a slot never handed out */
+	UT_EXPECT_ERR(mgp_usable_size(a, s + 8), 0, EINVAL);
+	UT_EXPECT_ERR(mgp_free(a, l + 4096), -1, EINVAL);
+	UT_EXPECT_ERR(mgp_free(a, l + 1), -1, EINVAL);
+	UT_EXPECT_ERR(mgp_free(a, l + 99999), -1, EINVAL);
+	UT_EXPECT_ERR(mgp_realloc(a, l + 64, 10), NULL, EINVAL);
+	/* Nothing changed: both objects are intact and free normally. */
+	MT_EXPECT_EQ(s[0] + s[99], 's' + 's');
+	MT_EXPECT_EQ(l[0] + l[99999], 'l' + 'l');
+	q = mgp_alloc(a, 100);
+	MT_EXPECT_TRUE(q != s);		/* s is still allocated */
+	MT_EXPECT_EQ(mgp_free(a, q), 0);
+	MT_EXPECT_EQ(mgp_free(a, s), 0);
+	MT_EXPECT_EQ(mgp_free(a, l), 0);
+	MT_EXPECT_EQ(mgp_arena_stats(a, &st), 0);
+	MT_EXPECT_EQ(st.bad_frees, 7);
+	MT_EXPECT_EQ(st.double_frees, 1);
+	mgp_arena_close(a);
+}
+
+static void *free_and_exit(void *p)
+{
+	struct mgp_arena *a = ((void **)p)[0];
+
+	mgp_free(a, ((void **)p)[1]);
+	return NULL;
+}
+
+MT_CASE(double_frees)
+{
+	struct mgp_arena *a = ut_arena(64 << 20, 0, 0);
+	char *p1 = mgp_alloc(a, 64), *p2 = mgp_alloc(a, 64), *l = mgp_alloc(a, 50000);
+	void *arg[2];
+	struct mgp_stats st;
+	pthread_t th;
+	char *q;
+
+	/* In this thread's cache. */
+	MT_EXPECT_EQ(mgp_free(a, p1), 0);
+	UT_EXPECT_ERR(mgp_free(a, p1), -1, EALREADY);
+	/* Back in its span (p2 keeps the span live). */
+	MT_EXPECT_EQ(mgp_arena_trim(a), 0);
+	UT_EXPECT_ERR(mgp_free(a, p1), -1, EALREADY);
+	/* Freed by a thread that has exited since (the span went back too). */
+	arg[0] = a;
+	arg[1] = p2;
+	pthread_create(&th, NULL, free_and_exit, arg);
+	pthread_join(th, NULL);
+	UT_EXPECT_ERR(mgp_free(a, p2), -1, EALREADY);
+	/* A large object. */
+	MT_EXPECT_EQ(mgp_free(a, l), 0);
+	UT_EXPECT_ERR(mgp_free(a, l), -1, EALREADY);
+	MT_EXPECT_EQ(mgp_arena_stats(a, &st), 0);
+	MT_EXPECT_EQ(st.double_frees, 4);
+	MT_EXPECT_EQ(st.objects[6], 0);
+	MT_EXPECT_EQ(st.large_objects, 0);
+	/* No object is handed out twice afterwards. */
+	p1 = mgp_alloc(a, 64);
+	p2 = mgp_alloc(a, 64);
+	q = mgp_alloc(a, 64);
+	MT_EXPECT_TRUE(p1 != p2 && p2 != q && p1 != q);
+	mgp_free(a, p1);
+	mgp_free(a, p2);
+	mgp_free(a, q);
+	mgp_arena_close(a);
+}
+
+/* Running out of room is ENOMEM, leaves the arena whole, and is undone by frees. */
+MT_CASE(exhaustion)
+{
+	struct mgp_arena *a = ut_arena(2 << 20, MGP_CACHE_NONE, 0);
+	void **p = MT_ALLOC(1024 * sizeof(void *));
+	char *keep = mgp_alloc(a, 100);
+	unsigned int n = 0, i;
+	struct mgp_stats st;
+
+	memset(keep, 'k', 100);
+	UT_EXPECT_ERR(mgp_alloc(a, 3 << 20), NULL, ENOMEM);
+	UT_EXPECT_ERR(mgp_alloc(a, SIZE_MAX), NULL, ENOMEM);
+	UT_EXPECT_ERR(mgp_calloc(a, 1, SIZE_MAX), NULL, ENOMEM);
+	UT_EXPECT_ERR(mgp_alloc_aligned(a, 1ULL << 40, 10), NULL, ENOMEM);
+	UT_EXPECT_ERR(mgp_realloc(a, keep, 64 << 20), NULL, ENOMEM);
+	while (n < 1024 && (p[n] = mgp_alloc(a, 4096)))
+		n++;
+	MT_EXPECT_EQ(errno, ENOMEM);
+	MT_EXPECT_LT(400, n);
+	MT_EXPECT_LT(n, 512);
+	for (i = 0; i < n; i++)
+		MT_EXPECT_EQ(mgp_free(a, p[i]), 0);
+	MT_EXPECT_EQ(mgp_arena_trim(a), 0);
+	for (i = 0; i < n; i++) {
+		p[i] = mgp_alloc(a, 4096);
+		MT_EXPECT_TRUE(p[i] != NULL);
+	}
+	for (i = 0; i < n; i++)
+		mgp_free(a, p[i]);
+	MT_EXPECT_EQ(keep[0] + keep[99], 'k' + 'k');
+	MT_EXPECT_EQ(mgp_free(a, keep), 0);
+	MT_EXPECT_EQ(mgp_arena_trim(a), 0);
+	MT_EXPECT_EQ(mgp_arena_stats(a, &st), 0);
+	MT_EXPECT_EQ(st.bytes_in_use, 0);
+	MT_EXPECT_EQ(st.bad_frees + st.double_frees, 0);
+	mgp_arena_close(a);
+}
+
+MT_CASE_LIST(error_cases) = {
+	MT_CASE_ENTRY(null_arena),
+	MT_CASE_ENTRY(bad_create),
+	MT_CASE_ENTRY(foreign_pointers),
+	MT_CASE_ENTRY(interior_pointers),
+	MT_CASE_ENTRY(double_frees),
+	MT_CASE_ENTRY(exhaustion),
+	{}
+};
+
+const struct mt_case *ut_error_cases(void)
+{
+	return error_cases;
+}
