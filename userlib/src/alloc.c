@@ -81,11 +81,10 @@ static void *alloc_small(struct mgp_arena *a, unsigned int class)
 	struct mgp_tcache *tc = mgp_tcache_get(a);
 	void *obj;
 
-	if (likely(tc)) {
+	if (likely(tc))
 		obj = mgp_tcache_alloc(tc, class);
-	} else if (!mgp_central_take(a, class, &obj, 1)) {
+	else if (!mgp_central_take(a, class, &obj, 1))
 		obj = NULL;
-	}
 	if (unlikely(!obj))
 		return mgp_fail(ENOMEM);
 	/* Clears the free key (mgp_free()) so a fresh object never looks freed. */

@@ -7,6 +7,7 @@
  * copy so that parent and child do not share their heaps).
  */
 #define _GNU_SOURCE
+#include <stdio.h>
 #include <string.h>
 #include <sys/auxv.h>
 #include <sys/mman.h>
@@ -15,8 +16,8 @@
 
 #include "internal.h"
 
-#define MGP_DEFAULT_SIZE	(1ULL << 30)
-#define MGP_DEFAULT_CACHE	(8ULL << 20)
+#define MGP_DEFAULT_SIZE	(1024ULL * 1024 * 1024)
+#define MGP_DEFAULT_CACHE	(8ULL * 1024 * 1024)
 #define MGP_DEFAULT_CACHE_MS	1000
 #define MGP_MAX_CACHE_MS	30000
 
@@ -93,7 +94,8 @@ static void arena_copy_in_use(struct mgp_arena *a, char *copy)
 	off = (char *)a->pages - a->base;
 	memcpy(copy + off, a->pages, (size_t)a->hwm * sizeof(struct mgp_page));
 	off = (char *)a->descs - a->base;
-	memcpy(copy + off, a->descs, (size_t)(a->hwm - a->heap_first) * sizeof(struct mgp_span_desc));
+	memcpy(copy + off, a->descs,
+	       (size_t)(a->hwm - a->heap_first) * sizeof(struct mgp_span_desc));
 	while (h < a->hwm) {
 		struct mgp_page *pg = &a->pages[h];
 
@@ -276,7 +278,7 @@ MGP_API int mgp_arena_stats(struct mgp_arena *a, struct mgp_stats *st)
 		return -1;
 	}
 	memset(st, 0, sizeof(*st));
-	strncpy(st->backend, mgp_os_name(&a->os), sizeof(st->backend) - 1);
+	snprintf(st->backend, sizeof(st->backend), "%s", mgp_os_name(&a->os));
 	st->nr_classes = MAGPIE_NR_SIZECLASSES;
 	st->map_size = a->os.map_size;
 	st->data_size = a->os.data_size;

@@ -25,6 +25,7 @@
 
 #include <errno.h>
 #include <pthread.h>
+#include <stdalign.h>
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
@@ -96,12 +97,12 @@ MAGPIE_STATIC_ASSERT(sizeof(struct mgp_page) == MAGPIE_ARENA_META_PER_PAGE, "pag
  * @on_partial: 1 while on the partial list
  */
 struct mgp_span_desc {
-	struct magpie_span span;
+	alignas(64) struct magpie_span span;
 	u32 next;
 	u32 prev;
 	u32 owner;
 	u32 on_partial;
-} __attribute__((aligned(64)));
+};
 
 /**
  * struct mgp_central - one size class's spans with free objects
@@ -111,10 +112,10 @@ struct mgp_span_desc {
  * @nr_spans: live spans of the class
  */
 struct mgp_central {
-	pthread_mutex_t lock;
+	alignas(64) pthread_mutex_t lock;
 	u32 partial;
 	u32 nr_spans;
-} __attribute__((aligned(64)));
+};
 
 /* Cached runs are kept on lists by length: 1..MGP_CACHE_EXACT pages, and longer. */
 #define MGP_CACHE_EXACT		16

@@ -45,7 +45,7 @@ static int shim_stats;
 static __thread int shim_in_init __attribute__((tls_model("initial-exec")));
 
 /* The bootstrap buffer: a bump allocator with the size before each block. */
-static char shim_boot[MGP_BOOT_BYTES] __attribute__((aligned(16)));
+static alignas(16) char shim_boot[MGP_BOOT_BYTES];
 static size_t shim_boot_used;	/* atomic */
 
 static void *boot_alloc(size_t size)
@@ -86,17 +86,20 @@ static void shim_say(const char *msg)
 static u64 shim_env_size(void)
 {
 	const char *s = getenv("MAGPIE_ARENA_SIZE");
+	unsigned int shift = 0;
 	char *end;
 	u64 v;
 
 	if (!s || !*s)
 		return MAGPIE_ARENA_MAX_SIZE;
 	v = strtoull(s, &end, 0);
-	switch (*end) {
-	case 'G': case 'g': v <<= 10; /* fall through */
-	case 'M': case 'm': v <<= 10; /* fall through */
-	case 'K': case 'k': v <<= 10;
-	}
+	if (*end == 'G' || *end == 'g')
+		shift = 30;
+	else if (*end == 'M' || *end == 'm')
+		shift = 20;
+	else if (*end == 'K' || *end == 'k')
+		shift = 10;
+	v <<= shift;
 	return v ? v : MAGPIE_ARENA_MAX_SIZE;
 }
 
@@ -143,7 +146,7 @@ static struct mgp_arena *shim_add_arena(void)
 			pthread_atfork(shim_atfork_prepare, shim_atfork_release,
 				       shim_atfork_release);
 	} else if (!n && errno == EINVAL) {
-		shim_say("libmagpie-malloc: no arena: MAGPIE_BACKEND must be device, anon or auto\n");
+		shim_say("libmagpie-malloc: MAGPIE_BACKEND must be device, anon or auto\n");
 		abort();
 	}
 	shim_in_init = 0;
@@ -325,16 +328,16 @@ static void *shim_aligned(size_t align, size_t size)
 
 MGP_EXPORT int posix_memalign(void **out, size_t align, size_t size)
 {
-	int err = errno, ret = 0;
+	int err = errno, ret = EINVAL;
 	void *p;
 
-	if (!align || (align & (align - 1)) || align % sizeof(void *))
-		return EINVAL;
-	p = shim_aligned(align, size);
-	if (!p)
-		ret = errno;
-	else
-		*out = p;
+	/* POSIX: the error is the return value, errno stays as it was. */
+	if (align && !(align & (align - 1)) && !(align % sizeof(void *))) {
+		p = shim_aligned(align, size);
+		ret = p ? 0 : errno;
+		if (p)
+			*out = p;
+	}
 	errno = err;
 	return ret;
 }
@@ -373,7 +376,8 @@ MGP_EXPORT void *pvalloc(size_t size)
 		errno = ENOMEM;
 		return NULL;
 	}
-	return shim_aligned(MGP_PAGE_SIZE, (size + MGP_PAGE_SIZE - 1) & ~(size_t)(MGP_PAGE_SIZE - 1));
+	size = (size + MGP_PAGE_SIZE - 1) & ~(size_t)(MGP_PAGE_SIZE - 1);
+	return shim_aligned(MGP_PAGE_SIZE, size);
 }
 
 /* MAGPIE_MALLOC_STATS=1: one line at exit, summed over the arenas. */

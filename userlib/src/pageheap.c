@@ -233,9 +233,9 @@ static u64 cache_release(struct mgp_arena *a, u32 h)
 	bool dirty = false;
 
 	cache_unlink(a, h);
-	if (mgp_os_release(&a->os, (u64)(mgp_page_addr(a, h) - a->base), len))
+	if (mgp_os_release(&a->os, (u64)(mgp_page_addr(a, h) - a->base), len)) {
 		dirty = true;	/* still backed, maybe not zero */
-	else {
+	} else {
 		mgp_add(&a->bytes_released, len);
 		mgp_add(&a->releases, 1);
 	}

@@ -59,14 +59,14 @@ MT_CASE(bad_create)
 	UT_EXPECT_ERR(mgp_arena_create(&o), NULL, EINVAL);
 	setenv("MAGPIE_BACKEND", "anon", 1);
 	a = mgp_arena_create(&o);
-	MT_EXPECT_TRUE(a != NULL);
+	MT_EXPECT_TRUE(a);
 	mgp_arena_close(a);
 	if (access(MAGPIE_DEVICE_PATH, F_OK)) {
 		setenv("MAGPIE_BACKEND", "device", 1);
 		UT_EXPECT_ERR(mgp_arena_create(&o), NULL, ENOENT);
 		setenv("MAGPIE_BACKEND", "auto", 1);
 		a = mgp_arena_create(&o);
-		MT_EXPECT_TRUE(a != NULL);
+		MT_EXPECT_TRUE(a);
 		mgp_arena_close(a);
 	}
 	unsetenv("MAGPIE_BACKEND");
@@ -199,7 +199,7 @@ MT_CASE(exhaustion)
 	MT_EXPECT_EQ(mgp_arena_trim(a), 0);
 	for (i = 0; i < n; i++) {
 		p[i] = mgp_alloc(a, 4096);
-		MT_EXPECT_TRUE(p[i] != NULL);
+		MT_EXPECT_TRUE(p[i]);
 	}
 	for (i = 0; i < n; i++)
 		mgp_free(a, p[i]);

@@ -188,7 +188,7 @@ int main(void)
 	mgp_arena_stats(arena, &st);
 	for (c = 0; c < MAGPIE_NR_SIZECLASSES; c++)
 		leftover += st.objects[c] != 0 || st.spans[c] != 0;
-	report(!leftover && st.bytes_in_use == 0, "every object and span back after the workers exited");
+	report(!leftover && st.bytes_in_use == 0, "every object and span back after the workers");
 	report(st.thread_caches <= 1, "exited workers' caches went back");
 	report(st.bad_frees == 0 && st.double_frees == 0, "no frees refused");
 	report(st.pressure_seen == st.pressure_epoch, "the last pressure epoch answered");
