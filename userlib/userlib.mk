@@ -48,6 +48,8 @@ USERLIB_TARGETS := $(USERLIB_OUT)/libmagpie.a $(USERLIB_OUT)/libmagpie.so \
 
 userlib: $(USERLIB_TARGETS)
 
+userlib-static-test: $(USERLIB_OUT)/userlib-test-static
+
 userlib-install: userlib
 	install -d $(DESTDIR)$(PREFIX)/lib/pkgconfig $(DESTDIR)$(PREFIX)/include
 	install -m 0755 $(USERLIB_OUT)/$(USERLIB_SONAME) $(USERLIB_OUT)/libmagpie-malloc.so \
@@ -83,9 +85,18 @@ $(BUILD)/host/userlib-preload: tools/testing/userlib/preload.c $(USERLIB_OUT)/li
 	@mkdir -p $(dir $@)
 	$(HOSTCC) $(USERLIB_TEST_CFLAGS) -DMGP_BUILD_DIR='"$(BUILD)"' -o $@ $<
 
+# The same API suite, static and unsanitized, for the QEMU guests (no
+# shared libraries there): it runs on the device backend when /dev/magpie
+# opens. Links libmagpie.a as any static user would.
+$(USERLIB_OUT)/userlib-test-static: tools/testing/userlib/main.c tools/testing/userlib/cases_errors.c \
+		$(USERLIB_OUT)/libmagpie.a $(wildcard tools/testing/userlib/*.h)
+	$(HOSTCC) -static -std=gnu11 -O2 -g -Wall -Wextra -Werror -pthread -I$(TOP)/mod \
+		-I$(TOP)/userlib/include -o $@ tools/testing/userlib/main.c \
+		tools/testing/userlib/cases_errors.c $(USERLIB_OUT)/libmagpie.a
+
 userlib-test: $(BUILD)/host/userlib-asan $(BUILD)/host/userlib-tsan $(BUILD)/host/userlib-preload
 	$(BUILD)/host/userlib-asan
 	$(BUILD)/host/userlib-tsan
 	$(BUILD)/host/userlib-preload
 
-.PHONY: userlib userlib-install userlib-test
+.PHONY: userlib userlib-install userlib-test userlib-static-test
