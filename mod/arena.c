@@ -210,49 +210,73 @@ void magpie_arena_free(struct magpie_arena *arena)
 }
 
 /**
- * magpie_arena_back() - back one page of an arena
- * @arena: the arena, its lock held
- * @idx: page index in the mapping
- * @created: set to whether the page is new
+ * magpie_arena_alloc_page() - a new page for an arena, within its file's limit
+ * @arena: the arena; its lock need not be held
  *
- * The page is allocated zeroed and charged to the active memory cgroup
- * (the caller's, or the one a prefault task adopted).
+ * The page is zeroed and charged to the active memory cgroup (the
+ * caller's, or the one a prefault task adopted), and counted against the
+ * open file's limit until magpie_arena_install() keeps it or
+ * magpie_arena_drop_page() gives it back.
  *
- * Return: the page already there or a new one, or an ERR_PTR: -ENOSPC
- * when the open file is at its limit, -ENOMEM.
+ * Return: the page, or ERR_PTR(-ENOSPC) at the limit, ERR_PTR(-ENOMEM).
  */
-struct page *magpie_arena_back(struct magpie_arena *arena, unsigned long idx, bool *created)
+struct page *magpie_arena_alloc_page(struct magpie_arena *arena)
 {
 	struct magpie_dev_file *df = arena->file;
 	struct page *page;
-	int ret;
 
-	lockdep_assert_held(&arena->lock);
-	*created = false;
-	page = xa_load(&arena->pages, idx);
-	if (page)
-		return page;
 	if (atomic_long_inc_return(&df->backed) > magpie_open_limit_pages()) {
 		atomic_long_dec(&df->backed);
 		return ERR_PTR(-ENOSPC);
 	}
 	page = alloc_page(GFP_HIGHUSER | __GFP_ZERO | __GFP_ACCOUNT);
 	if (!page) {
-		ret = -ENOMEM;
-		goto err_unaccount;
+		atomic_long_dec(&df->backed);
+		return ERR_PTR(-ENOMEM);
 	}
-	ret = xa_insert(&arena->pages, idx, page, GFP_KERNEL_ACCOUNT);
-	if (ret) {
-		__free_page(page);
-		goto err_unaccount;
-	}
-	arena->backed++;
-	*created = true;
 	return page;
+}
 
-err_unaccount:
-	atomic_long_dec(&df->backed);
-	return ERR_PTR(ret);
+/**
+ * magpie_arena_drop_page() - give back a page magpie_arena_install() did not keep
+ * @arena: the arena
+ * @page: the page, from magpie_arena_alloc_page()
+ */
+void magpie_arena_drop_page(struct magpie_arena *arena, struct page *page)
+{
+	__free_page(page);
+	atomic_long_dec(&arena->file->backed);
+}
+
+/**
+ * magpie_arena_install() - make a page from magpie_arena_alloc_page() an arena page
+ * @arena: the arena, its lock held
+ * @idx: page index in the mapping
+ * @page: the new page; given back when @idx is backed already or on error
+ * @created: set to whether @page was kept
+ *
+ * Return: the page now at @idx, or ERR_PTR(-ENOMEM).
+ */
+struct page *magpie_arena_install(struct magpie_arena *arena, unsigned long idx,
+				  struct page *page, bool *created)
+{
+	struct page *there;
+	int ret;
+
+	lockdep_assert_held(&arena->lock);
+	*created = false;
+	there = xa_load(&arena->pages, idx);
+	if (!there) {
+		ret = xa_insert(&arena->pages, idx, page, GFP_KERNEL_ACCOUNT);
+		if (!ret) {
+			arena->backed++;
+			*created = true;
+			return page;
+		}
+		there = ERR_PTR(ret);
+	}
+	magpie_arena_drop_page(arena, page);
+	return there;
 }
 
 static vm_fault_t magpie_arena_fault(struct vm_fault *vmf)
@@ -270,7 +294,13 @@ static vm_fault_t magpie_arena_fault(struct vm_fault *vmf)
 		return VM_FAULT_SIGBUS;
 
 	mutex_lock(&arena->lock);
-	page = magpie_arena_back(arena, idx, &created);
+	page = xa_load(&arena->pages, idx);
+	created = false;
+	if (!page) {
+		page = magpie_arena_alloc_page(arena);
+		if (!IS_ERR(page))
+			page = magpie_arena_install(arena, idx, page, &created);
+	}
 	if (IS_ERR(page)) {
 		/*
 		 * Over the open file's limit the toucher gets SIGBUS, as
@@ -349,20 +379,6 @@ int magpie_arena_mmap(struct magpie_arena *arena, struct vm_area_struct *vma)
 	return 0;
 }
 
-/* Pages a release frees at once after unmapping them. */
-#define MAGPIE_RELEASE_BATCH	64
-
-/* Unmaps pages [first, last] of the arena everywhere and drops @batch. */
-static void magpie_arena_drop(struct magpie_arena *arena, unsigned long first,
-			      unsigned long last, struct page **batch, unsigned int nr)
-{
-	unmap_mapping_range(arena->mapping,
-			    (loff_t)(arena->base_pgoff + first) << PAGE_SHIFT,
-			    (loff_t)(last - first + 1) << PAGE_SHIFT, 1);
-	while (nr)
-		put_page(batch[--nr]);
-}
-
 /**
  * magpie_arena_release_range() - give data pages back to the system
  * @arena: the arena
@@ -374,10 +390,7 @@ static void magpie_arena_drop(struct magpie_arena *arena, unsigned long first,
  */
 int magpie_arena_release_range(struct magpie_arena *arena, struct magpie_release *req)
 {
-	struct page *batch[MAGPIE_RELEASE_BATCH];
-	unsigned long first, last, start, idx;
-	unsigned long freed = 0;
-	unsigned int nr = 0;
+	unsigned long first, last, idx, freed = 0;
 	struct page *page;
 
 	if (!req->length || !PAGE_ALIGNED(req->offset) || !PAGE_ALIGNED(req->length))
@@ -390,25 +403,24 @@ int magpie_arena_release_range(struct magpie_arena *arena, struct magpie_release
 	last = first + (req->length >> PAGE_SHIFT) - 1;
 
 	mutex_lock(&arena->lock);
-	start = first;
-	xa_for_each_range(&arena->pages, idx, page, first, last) {
-		xa_erase(&arena->pages, idx);
-		batch[nr++] = page;
-		if (nr == MAGPIE_RELEASE_BATCH) {
-			magpie_arena_drop(arena, start, idx, batch, nr);
-			freed += nr;
-			nr = 0;
-			start = idx + 1;
-		}
-	}
 	/*
 	 * Every PTE of the arena maps a page that is in @pages (faults add
 	 * and map, releases remove and unmap, both under the lock), so a
-	 * range without pages has nothing mapped to unmap.
+	 * range without pages has nothing to unmap. Otherwise one unmap of
+	 * the whole range, then the pages: no fault can map one in between,
+	 * and the pages are freed once the PTEs' references and ours are gone.
 	 */
-	if (nr)
-		magpie_arena_drop(arena, start, last, batch, nr);
-	freed += nr;
+	idx = first;
+	if (xa_find(&arena->pages, &idx, last, XA_PRESENT))
+		unmap_mapping_range(arena->mapping,
+				    (loff_t)(arena->base_pgoff + first) << PAGE_SHIFT,
+				    (loff_t)(last - first + 1) << PAGE_SHIFT, 1);
+	xa_for_each_range(&arena->pages, idx, page, first, last) {
+		xa_erase(&arena->pages, idx);
+		put_page(page);
+		if (!(++freed % 1024))
+			cond_resched();
+	}
 	arena->backed -= freed;
 	arena->released += freed;
 	if (freed)

@@ -113,7 +113,10 @@ int magpie_arena_mmap(struct magpie_arena *arena, struct vm_area_struct *vma);
 int magpie_arena_release_range(struct magpie_arena *arena, struct magpie_release *req);
 void magpie_arena_get_stats(struct magpie_arena *arena, struct magpie_arena_stats *st);
 struct magpie_arena_header *magpie_arena_header(struct magpie_arena *arena);
-struct page *magpie_arena_back(struct magpie_arena *arena, unsigned long idx, bool *created);
+struct page *magpie_arena_alloc_page(struct magpie_arena *arena);
+void magpie_arena_drop_page(struct magpie_arena *arena, struct page *page);
+struct page *magpie_arena_install(struct magpie_arena *arena, unsigned long idx,
+				  struct page *page, bool *created);
 
 /* arena_prefault.c */
 int magpie_arena_prefault(struct magpie_arena *arena, struct magpie_prefault *req);

@@ -20,32 +20,48 @@
 #include "arena.h"
 #include "compat.h"
 
-/* Pages one lock hold (and one pool task) backs at most. */
-#define MAGPIE_PREFAULT_BATCH	64
+/* Pages installed per lock hold, and backed by one pool task. */
+#define MAGPIE_PREFAULT_BATCH	32
 #define MAGPIE_PREFAULT_CHUNK	512
 
 /*
- * Backs pages [first, first + nr) of the arena. Returns the pages it
- * backed, or the error that stopped it (-ENOSPC at the open file's limit,
- * -ENOMEM) with *@done set to what it backed before.
+ * Backs pages [first, first + nr) of the arena, @done set to how many it
+ * backed. Pages are allocated and zeroed (the slow part) without the
+ * arena's lock, then installed under it a batch at a time, so a fault in
+ * the same arena waits at most for one batch's xarray inserts, not for
+ * the allocations. Returns 0, or the error that stopped it (-ENOSPC at the
+ * open file's limit, -ENOMEM).
  */
 static int magpie_prefault_range(struct magpie_arena *arena, unsigned long first,
 				 unsigned long nr, unsigned long *done)
 {
-	unsigned long idx = first, end = first + nr, stop;
-	struct page *page;
+	struct page *pages[MAGPIE_PREFAULT_BATCH], *page;
+	unsigned long idxs[MAGPIE_PREFAULT_BATCH];
+	unsigned long idx = first, end = first + nr;
+	unsigned int n, i;
 	bool created;
 	int ret = 0;
 
 	*done = 0;
 	while (idx < end && !ret) {
-		stop = min(end, idx + MAGPIE_PREFAULT_BATCH);
-		mutex_lock(&arena->lock);
-		for (; idx < stop; idx++) {
-			page = magpie_arena_back(arena, idx, &created);
+		/* A racy look (xa_load() is RCU-safe): install() checks again. */
+		for (n = 0; idx < end && n < MAGPIE_PREFAULT_BATCH; idx++) {
+			if (xa_load(&arena->pages, idx))
+				continue;
+			page = magpie_arena_alloc_page(arena);
 			if (IS_ERR(page)) {
 				ret = PTR_ERR(page);
 				break;
+			}
+			pages[n] = page;
+			idxs[n++] = idx;
+		}
+		mutex_lock(&arena->lock);
+		for (i = 0; i < n; i++) {
+			page = magpie_arena_install(arena, idxs[i], pages[i], &created);
+			if (IS_ERR(page)) {
+				ret = PTR_ERR(page);
+				continue;	/* install() gave the page back */
 			}
 			*done += created;
 			arena->prefaulted += created;
