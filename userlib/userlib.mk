@@ -99,4 +99,12 @@ userlib-test: $(BUILD)/host/userlib-asan $(BUILD)/host/userlib-tsan $(BUILD)/hos
 	$(BUILD)/host/userlib-tsan
 	$(BUILD)/host/userlib-preload
 
-.PHONY: userlib userlib-install userlib-test userlib-static-test
+# make bench-userlib: see tools/testing/userlib/bench.c.
+$(USERLIB_OUT)/bench-userlib: tools/testing/userlib/bench.c $(USERLIB_OUT)/libmagpie.a
+	$(HOSTCC) -std=gnu11 -O2 -g -Wall -Wextra -Werror -pthread -I$(TOP)/userlib/include \
+		-DMGP_SHIM='"$(USERLIB_OUT)/libmagpie-malloc.so"' -o $@ $< $(USERLIB_OUT)/libmagpie.a
+
+bench-userlib: $(USERLIB_OUT)/bench-userlib $(USERLIB_OUT)/libmagpie-malloc.so
+	$(USERLIB_OUT)/bench-userlib
+
+.PHONY: userlib userlib-install userlib-test userlib-static-test bench-userlib

@@ -25,6 +25,7 @@
 static pthread_mutex_t mgp_arenas_lock = PTHREAD_MUTEX_INITIALIZER;
 static struct mgp_arena *mgp_arenas;
 static pthread_once_t mgp_atfork_once = PTHREAD_ONCE_INIT;
+static u64 mgp_arena_gen;	/* atomic */
 
 static void mgp_fork_prepare(void)
 {
@@ -173,6 +174,8 @@ static int arena_setup(struct mgp_arena *a, const struct mgp_arena_opts *o)
 	else
 		a->cache_limit = o->cache_bytes ? o->cache_bytes : MGP_DEFAULT_CACHE;
 	a->secret = mgp_secret(a);
+	/* From 1: a thread's "no cache remembered" is generation 0. */
+	a->gen = __atomic_add_fetch(&mgp_arena_gen, 1, __ATOMIC_RELAXED);
 	for (c = 1; c < MAGPIE_NR_SIZECLASSES; c++)
 		a->mul[c] = 0xffffffffu / magpie_class_size(c) + 1;
 	/* The header's epoch as we find it needs no answer. */

@@ -145,6 +145,7 @@ struct mgp_arena {
 	struct mgp_span_desc *descs;	/* indexed by page - heap_first */
 	struct mgp_os os;
 	pthread_key_t tc_key;
+	u64 gen;		/* unique per arena ever made in this process */
 	u64 secret;		/* double-free key: see mgp_free_key() */
 	u64 cache_limit;
 	u32 mul[MAGPIE_NR_SIZECLASSES];	/* offset -> index reciprocals */

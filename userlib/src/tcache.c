@@ -40,6 +40,20 @@ struct mgp_tcache {
 #define MGP_TC_EXITING	2
 static __thread int mgp_tc_state __attribute__((tls_model("initial-exec")));
 
+/*
+ * The last cache this thread used, found without pthread_getspecific().
+ * Keyed by the arena's generation, not its address: a closed arena's
+ * address may come back for a new one, its generation never does.
+ */
+static __thread u64 mgp_tc_last_gen __attribute__((tls_model("initial-exec")));
+static __thread struct mgp_tcache *mgp_tc_last __attribute__((tls_model("initial-exec")));
+
+static void tcache_remember(struct mgp_arena *a, struct mgp_tcache *tc)
+{
+	mgp_tc_last_gen = tc ? a->gen : 0;
+	mgp_tc_last = tc;
+}
+
 /* Objects per magazine: about 16 KiB worth, 2 to 64 of them. */
 static u32 mgp_tc_cap(unsigned int class)
 {
@@ -95,6 +109,7 @@ static struct mgp_tcache *tcache_create(struct mgp_arena *a)
 	pthread_mutex_unlock(&a->tc_lock);
 	mgp_add(&a->nr_tcaches, 1);
 	pthread_setspecific(a->tc_key, tc);
+	tcache_remember(a, tc);
 	mgp_tc_state = MGP_TC_READY;
 	return tc;
 }
@@ -135,6 +150,7 @@ void mgp_tcache_destructor(void *arg)
 	struct mgp_arena *a = tc->arena;
 
 	mgp_tc_state = MGP_TC_EXITING;
+	tcache_remember(a, NULL);
 	tcache_flush(tc);
 	pthread_mutex_lock(&a->tc_lock);
 	tcache_unlink(tc);
@@ -151,10 +167,17 @@ void mgp_tcache_destructor(void *arg)
  */
 struct mgp_tcache *mgp_tcache_get(struct mgp_arena *a)
 {
-	struct mgp_tcache *tc = pthread_getspecific(a->tc_key);
+	struct mgp_tcache *tc;
 
-	if (likely(tc) || mgp_tc_state != MGP_TC_READY)
+	if (likely(mgp_tc_last_gen == a->gen))
+		return mgp_tc_last;
+	tc = pthread_getspecific(a->tc_key);
+	if (tc) {
+		tcache_remember(a, tc);
 		return tc;
+	}
+	if (mgp_tc_state != MGP_TC_READY)
+		return NULL;
 	return tcache_create(a);
 }
 
@@ -216,4 +239,6 @@ void mgp_tcache_destroy_all(struct mgp_arena *a, bool keep_mine)
 	pthread_mutex_unlock(&a->tc_lock);
 	if (!keep_mine && mine)
 		pthread_setspecific(a->tc_key, NULL);
+	if (!keep_mine)
+		tcache_remember(a, NULL);
 }
