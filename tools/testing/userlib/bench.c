@@ -50,6 +50,12 @@ static void bench_free(void *p)
 		free(p);
 }
 
+/* A store the compiler must keep, as a program would use its block. */
+static void touch(void *p)
+{
+	__atomic_store_n((char *)p, 1, __ATOMIC_RELAXED);
+}
+
 static double now_ns(void)
 {
 	struct timespec ts;
@@ -67,7 +73,7 @@ static double run_st(void)
 	for (i = 0; i < ST_BLOCKS / BATCH; i++) {
 		for (j = 0; j < BATCH; j++) {
 			p[j] = bench_alloc(sizes[k++ % 4096]);
-			*(volatile char *)p[j] = 1;
+			touch(p[j]);
 		}
 		for (j = 0; j < BATCH; j++)	/* every 7th: not the allocation order */
 			bench_free(p[(j * 7) % BATCH]);
@@ -109,7 +115,7 @@ static double run_xthread(void)
 	for (n = 0; n < XT_BLOCKS; n++) {
 		void *p = bench_alloc(sizes[n % 4096]);
 
-		*(volatile char *)p = 1;
+		touch(p);
 		while (n - __atomic_load_n(&ring_tail, __ATOMIC_ACQUIRE) >= RING)
 			;
 		ring[n % RING] = p;
@@ -164,7 +170,8 @@ static struct peer peers[] = {
 	{ .name = "tcmalloc", .glob = "/usr/lib/*-linux-gnu/libtcmalloc_minimal.so.4" },
 	{ .name = "mimalloc", .glob = "/usr/lib/*-linux-gnu/libmimalloc.so.2*" },
 };
-#define NR_PEERS	(sizeof(peers) / sizeof(peers[0]))
+
+#define NR_PEERS	(sizeof(peers) / sizeof(*peers))
 
 static int find_lib(struct peer *p)
 {
@@ -185,25 +192,25 @@ static int find_lib(struct peer *p)
 /* apt-get install the peers that are missing; apt-get update once if that fails. */
 static void install_peers(void)
 {
+	static const char pkgs[] = "libjemalloc2 libtcmalloc-minimal4 libmimalloc2.0";
 	const char *sudo = geteuid() ? "sudo " : "";
-	char cmd[512];
 	unsigned int i;
 	int missing = 0;
+	char cmd[512];
 
 	for (i = 3; i < NR_PEERS; i++)
 		missing += !find_lib(&peers[i]);
 	if (!missing)
 		return;
 	snprintf(cmd, sizeof(cmd),
-		 "%senv DEBIAN_FRONTEND=noninteractive apt-get install -y -q "
-		 "libjemalloc2 libtcmalloc-minimal4 libmimalloc2.0 >&2", sudo);
+		 "%senv DEBIAN_FRONTEND=noninteractive apt-get install -y -q %s >&2", sudo, pkgs);
 	fprintf(stderr, "bench-userlib: installing the peers: %s\n", cmd);
 	if (system(cmd)) {
 		char update[128];
 
 		snprintf(update, sizeof(update), "%sapt-get update -q >&2", sudo);
 		if (system(update) || system(cmd))
-			fprintf(stderr, "bench-userlib: apt-get failed; missing peers are skipped\n");
+			fprintf(stderr, "bench-userlib: apt-get failed, peers skipped\n");
 	}
 }
 
@@ -253,7 +260,8 @@ int main(int argc, char **argv)
 		for (i = 2; i < NR_PEERS; i++) {
 			if (!peers[i].ok)
 				continue;
-			printf("bench st %s/%s %.2f\n", me->name, peers[i].name, me->st / peers[i].st);
+			printf("bench st %s/%s %.2f\n", me->name, peers[i].name,
+			       me->st / peers[i].st);
 			printf("bench xthread %s/%s %.2f\n", me->name, peers[i].name,
 			       me->xt / peers[i].xt);
 		}
