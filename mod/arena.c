@@ -349,9 +349,10 @@ static const struct vm_operations_struct magpie_arena_vm_ops = {
  * @vma: the new VMA
  *
  * The VMA must be shared and not executable, and lie inside the arena.
- * It is not copied into a child on fork (VM_DONTCOPY: the child sees no
- * mapping there), cannot grow (VM_DONTEXPAND) and never becomes
- * executable (VM_MAYEXEC cleared).
+ * A child inherits it on fork like any shared mapping: parent and child
+ * then see the same pages (userlib gives its child a private copy). It
+ * cannot grow (VM_DONTEXPAND) and never becomes executable (VM_MAYEXEC
+ * cleared).
  *
  * Return: 0, -EINVAL for a private mapping or a range outside the arena,
  * -EPERM for an executable one.
@@ -371,7 +372,7 @@ int magpie_arena_mmap(struct magpie_arena *arena, struct vm_area_struct *vma)
 	 * VM_MIXEDMAP up front: vm_insert_page() would otherwise set it from
 	 * the fault, which it may do only with the mmap lock held for write.
 	 */
-	magpie_vm_flags_set(vma, VM_MIXEDMAP | VM_DONTEXPAND | VM_DONTCOPY | VM_DONTDUMP);
+	magpie_vm_flags_set(vma, VM_MIXEDMAP | VM_DONTEXPAND | VM_DONTDUMP);
 	magpie_vm_flags_clear(vma, VM_MAYEXEC);
 	vma->vm_ops = &magpie_arena_vm_ops;
 	vma->vm_private_data = arena;

@@ -212,13 +212,16 @@ static void print_table(const struct table *t, unsigned int max_rows)
 		for (j = 0; j < t->ncols; j++)
 			if (strlen(t->rows[i].field[j]) > w[j])
 				w[j] = strlen(t->rows[i].field[j]);
+	/* The last column may hold a long list: left-aligned, not padded. */
+	w[t->ncols - 1] = 0;
 	printf("== %s (format %s) %s\n", t->name, t->version, t->head);
 	for (j = 0; j < t->ncols; j++)
-		printf(j + 1 < t->ncols ? "%*s " : "%*s\n", (int)w[j], t->col[j]);
+		printf(j + 1 < t->ncols ? "%*s " : "%-*s\n", (int)w[j], t->col[j]);
 	shown = max_rows && max_rows < t->nrows ? max_rows : t->nrows;
 	for (i = 0; i < shown; i++)
 		for (j = 0; j < t->ncols; j++)
-			printf(j + 1 < t->ncols ? "%*s " : "%*s\n", (int)w[j], t->rows[i].field[j]);
+			printf(j + 1 < t->ncols ? "%*s " : "%-*s\n", (int)w[j],
+			       t->rows[i].field[j]);
 	if (shown < t->nrows)
 		printf("... %u more rows\n", t->nrows - shown);
 	for (i = 0; i < t->nsummary; i++)

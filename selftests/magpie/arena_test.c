@@ -126,23 +126,38 @@ TEST_F(arena, mapping_outlives_close)
 	free(text);
 }
 
-/* Arenas are not inherited: a child that touches the address faults. */
-TEST_F(arena, fork_child_has_no_mapping)
+/*
+ * A child inherits the mapping as any shared one: both see the same pages,
+ * the child's VMA counts as a mapping, and its exit leaves the arena alone.
+ */
+TEST_F(arena, fork_child_shares_mapping)
 {
-	int status;
+	struct magpie_arena_stats st;
+	int status, go[2];
+	char byte;
 	pid_t pid;
 
+	ASSERT_EQ(0, pipe(go));
 	self->data[0] = 1;
 	pid = fork();
 	ASSERT_LE(0, pid);
 	if (!pid) {
-		self->data[0] = 2;	/* SIGSEGV: VM_DONTCOPY */
-		_exit(0);
+		int ok = self->data[0] == 1;
+
+		self->data[PG] = 2;	/* a page the parent never touched */
+		ok &= read(go[0], &byte, 1) == 1;
+		_exit(ok ? 0 : 1);
 	}
+	ASSERT_EQ(0, mp_stats(self->fd, self->c.id, &st));
+	EXPECT_EQ(2ULL, st.mappings);
+	ASSERT_EQ(1, write(go[1], "x", 1));
 	ASSERT_EQ(pid, waitpid(pid, &status, 0));
-	EXPECT_TRUE(WIFSIGNALED(status));
-	EXPECT_EQ(SIGSEGV, WTERMSIG(status));
-	EXPECT_EQ(1, self->data[0]);
+	EXPECT_TRUE(WIFEXITED(status) && WEXITSTATUS(status) == 0);
+	EXPECT_EQ(2, self->data[PG]);
+	ASSERT_EQ(0, mp_stats(self->fd, self->c.id, &st));
+	EXPECT_EQ(1ULL, st.mappings);
+	close(go[0]);
+	close(go[1]);
 }
 
 /* A hole punched in the middle leaves two live mappings, then none. */

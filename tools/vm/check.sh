@@ -65,9 +65,10 @@ host_tests userlib-asan "userlib (ASan+UBSan)"
 host_tests userlib-tsan "userlib threads (TSan)"
 host_tests userlib-preload "userlib LD_PRELOAD programs"
 python3 tools/vm/report_selftest.py >"$R/host-report.tap" 2>&1
-if step host "magpie-stat and arena_bench build (here, and static for the guests)" \
+if step host "magpie-stat, arena_bench, magpie-demo, userlib-test-static build" \
 	make -s "$MAGPIE_BUILD/tools/magpie-stat" "$MAGPIE_BUILD/tools/magpie-stat-static" \
-	"$MAGPIE_BUILD/tools/arena_bench"; then
+	"$MAGPIE_BUILD/tools/arena_bench" "$MAGPIE_BUILD/tools/magpie-demo" \
+	"$MAGPIE_BUILD/userlib/userlib-test-static"; then
 	rc=0
 	python3 tools/testing/stat/test_magpie_stat.py "$MAGPIE_BUILD/tools/magpie-stat" \
 		>"$R/host-stat.tap" 2>&1 || rc=$?

@@ -154,11 +154,11 @@ run)
 		insmod /magpie/magpie_bench.ko && rmmod magpie_bench
 		dmesg | sed -n 's/.*magpie_bench: //p'
 		echo
-		echo "== /proc/magpie/caches, the caches that hold memory now"
-		awk 'NR <= 2 || $6 > 0' /proc/magpie/caches
+		echo "== the caches that hold the most memory now: magpie-stat --sort pages caches"
+		magpie-stat --once --sort pages --rows 12 caches
 		echo
-		echo "== the worker pool before any work: cat /proc/magpie/pool"
-		cat /proc/magpie/pool
+		echo "== the worker pool before any work: magpie-stat pool"
+		magpie-stat --once pool
 		echo
 		echo "== a workload: insmod magpie_pool_bench.ko (fork-join fib, no-op"
 		echo "   tasks, spawn chains and bursts against the kernel's workqueues;"
@@ -166,8 +166,12 @@ run)
 		insmod /magpie/magpie_pool_bench.ko && rmmod magpie_pool_bench
 		dmesg | sed -n '/magpie_bench: pool:/,$ s/.*magpie_bench: //p'
 		echo
-		echo "== the worker pool after it: cat /proc/magpie/pool"
-		cat /proc/magpie/pool
+		echo "== the worker pool after it: magpie-stat pool"
+		magpie-stat --once pool
+		echo
+		echo "== userspace: /magpie/magpie-demo allocates from a /dev/magpie arena"
+		echo "   through libmagpie (linked statically), then frees and releases"
+		/magpie/magpie-demo
 		echo
 		echo "== rmmod magpie"
 		rmmod magpie && echo "unloaded cleanly; /proc/magpie $( [ -e /proc/magpie ] && echo still there || echo is gone)"

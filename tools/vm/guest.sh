@@ -36,6 +36,11 @@ if [ -x "$MAGPIE_BUILD/tools/magpie-stat-static" ]; then
 	cp "$MAGPIE_BUILD/tools/magpie-stat-static" "$root/bin/magpie-stat"
 fi
 [ "$mode" = bench ] && cp "$MAGPIE_BUILD/tools/arena_bench" "$root/magpie/"
+[ "$mode" = run ] && cp "$MAGPIE_BUILD/tools/magpie-demo" "$root/magpie/"
+# userlib's API suite, static: in the guest it runs on /dev/magpie too.
+if [ "$mode" = check ] && [ -x "$MAGPIE_BUILD/userlib/userlib-test-static" ]; then
+	cp "$MAGPIE_BUILD/userlib/userlib-test-static" "$root/magpie/selftests/userlib_test"
+fi
 kunit=0
 if [ -f "$moddir/magpie_test.ko" ]; then
 	cp "$moddir/magpie_test.ko" "$root/magpie/"

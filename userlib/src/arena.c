@@ -7,6 +7,7 @@
  * copy so that parent and child do not share their heaps).
  */
 #define _GNU_SOURCE
+#include <fcntl.h>
 #include <stdio.h>
 #include <string.h>
 #include <sys/auxv.h>
@@ -27,19 +28,50 @@ static struct mgp_arena *mgp_arenas;
 static pthread_once_t mgp_atfork_once = PTHREAD_ONCE_INIT;
 static u64 mgp_arena_gen;	/* atomic */
 
+/*
+ * A device arena is a shared mapping, which the child inherits: the child
+ * copies it into private memory (mgp_arena_fork_child()), and until that
+ * copy is done the parent must not change it, or the child would see the
+ * parent's writes from after the fork. The parent's handler therefore
+ * waits on this pipe (mgp_arenas_lock held) for the child's byte, or for
+ * end of file when the child died or fork() failed (no child holds the
+ * write end then).
+ */
+static int mgp_fork_pipe[2] = { -1, -1 };
+
+static void mgp_fork_pipe_reset(void)
+{
+	mgp_fork_pipe[0] = -1;
+	mgp_fork_pipe[1] = -1;
+}
+
 static void mgp_fork_prepare(void)
 {
 	struct mgp_arena *a;
+	bool device = false;
 
 	pthread_mutex_lock(&mgp_arenas_lock);
-	for (a = mgp_arenas; a; a = a->next_arena)
+	for (a = mgp_arenas; a; a = a->next_arena) {
 		mgp_arena_fork_prepare(a);
+		device |= a->os.backend == MGP_BACKEND_DEVICE;
+	}
+	/* Without a pipe the parent cannot wait: the copy then races it. */
+	if (device && pipe2(mgp_fork_pipe, O_CLOEXEC))
+		mgp_fork_pipe_reset();
 }
 
 static void mgp_fork_parent(void)
 {
 	struct mgp_arena *a;
+	char byte;
 
+	if (mgp_fork_pipe[0] >= 0) {
+		close(mgp_fork_pipe[1]);
+		while (read(mgp_fork_pipe[0], &byte, 1) < 0 && errno == EINTR)
+			;
+		close(mgp_fork_pipe[0]);
+		mgp_fork_pipe_reset();
+	}
 	for (a = mgp_arenas; a; a = a->next_arena)
 		mgp_arena_fork_parent(a);
 	pthread_mutex_unlock(&mgp_arenas_lock);
@@ -51,6 +83,15 @@ static void mgp_fork_child(void)
 
 	for (a = mgp_arenas; a; a = a->next_arena)
 		mgp_arena_fork_child(a);
+	if (mgp_fork_pipe[0] >= 0) {
+		/* If the byte cannot go, the parent reads end of file at the close. */
+		ssize_t sent = write(mgp_fork_pipe[1], "c", 1);
+
+		(void)sent;
+		close(mgp_fork_pipe[0]);
+		close(mgp_fork_pipe[1]);
+		mgp_fork_pipe_reset();
+	}
 	pthread_mutex_unlock(&mgp_arenas_lock);
 }
 
@@ -94,6 +135,17 @@ static void arena_copy_in_use(struct mgp_arena *a, char *copy)
 	memcpy(copy, a->base, MGP_PAGE_SIZE);
 	off = (char *)a->pages - a->base;
 	memcpy(copy + off, a->pages, (size_t)a->hwm * sizeof(struct mgp_page));
+	/*
+	 * Past the high-water mark lies one free run, never carved: its head
+	 * record is at hwm and its tail record on the last page. Without
+	 * them the child would walk a zeroed record (a run of 0 pages).
+	 */
+	if (a->hwm < a->nr_pages) {
+		memcpy(copy + off + (size_t)a->hwm * sizeof(struct mgp_page), &a->pages[a->hwm],
+		       sizeof(struct mgp_page));
+		memcpy(copy + off + (size_t)(a->nr_pages - 1) * sizeof(struct mgp_page),
+		       &a->pages[a->nr_pages - 1], sizeof(struct mgp_page));
+	}
 	off = (char *)a->descs - a->base;
 	memcpy(copy + off, a->descs,
 	       (size_t)(a->hwm - a->heap_first) * sizeof(struct mgp_span_desc));
@@ -112,20 +164,25 @@ void mgp_arena_fork_child(struct mgp_arena *a)
 {
 	char *copy;
 
-	mgp_arena_fork_parent(a);
-	mgp_tcache_destroy_all(a, true);
-	if (a->os.backend != MGP_BACKEND_DEVICE)
-		return;
 	/*
-	 * Without a private copy the child would carve the very pages its
-	 * parent uses. Should even that fail, the arena cannot be used.
+	 * A device arena is still the parent's shared mapping: copy it into
+	 * private memory before anything in it changes (emptying the other
+	 * threads' caches below writes span state), or the child would carve
+	 * and corrupt the very pages its parent uses. Should even the copy
+	 * fail, the arena cannot be used.
 	 */
-	if (mgp_os_private_begin(&a->os, &copy) == 0) {
-		arena_copy_in_use(a, copy);
-		if (mgp_os_private_commit(&a->os, copy) == 0)
-			return;
+	if (a->os.backend == MGP_BACKEND_DEVICE) {
+		if (mgp_os_private_begin(&a->os, &copy)) {
+			a->magic = 0;
+		} else {
+			arena_copy_in_use(a, copy);
+			if (mgp_os_private_commit(&a->os, copy))
+				a->magic = 0;
+		}
 	}
-	a->magic = 0;
+	mgp_arena_fork_parent(a);
+	if (a->magic)
+		mgp_tcache_destroy_all(a, true);
 }
 
 /* Random bits for the free key, without a system call. */

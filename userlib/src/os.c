@@ -38,6 +38,12 @@ int mgp_os_anon_map(struct mgp_os *os, uint64_t data_size)
 		 MAP_PRIVATE | MAP_ANONYMOUS | MAP_NORESERVE, -1, 0);
 	if (p == MAP_FAILED)
 		return -errno;
+	/*
+	 * Spans are released a few pages at a time: a transparent huge page
+	 * would stay resident until every one of its 512 pages is released,
+	 * and RSS would not follow the live set. Advice only: ignore errors.
+	 */
+	madvise(p, os->map_size, MADV_NOHUGEPAGE);
 	os->base = p;
 	hdr = p;
 	hdr->magic = MAGPIE_ARENA_MAGIC;

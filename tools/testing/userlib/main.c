@@ -540,15 +540,20 @@ MT_CASE(fork_child_is_private)
 
 			alarm(10);	/* a lock left taken would hang here */
 			memset(p, 'C', 100);
-			bad |= mgp_free(a, p) != 0;
-			for (i = 0; i < 1000; i++)
+			bad |= (mgp_free(a, p) != 0) << 1;
+			for (i = 0; i < 1000; i++) {
 				q[i] = mgp_alloc(a, 16 + i * 40);
+				bad |= !q[i] << 2;
+			}
 			for (i = 0; i < 1000; i++)
-				bad |= mgp_free(a, q[i]) != 0;
+				bad |= (mgp_free(a, q[i]) != 0) << 3;
 			_exit(bad);
 		}
 		MT_EXPECT_TRUE(pid > 0);
 		MT_EXPECT_EQ(waitpid(pid, &status, 0), pid);
+		/* Exit code bits: 1 contents, 2 free, 4 alloc, 8 frees; else a signal. */
+		if (!WIFEXITED(status) || WEXITSTATUS(status))
+			printf("    # child status %#x\n", status);
 		MT_EXPECT_TRUE(WIFEXITED(status) && WEXITSTATUS(status) == 0);
 	}
 	__atomic_store_n(&stop_busy, 1, __ATOMIC_RELAXED);
