@@ -9,12 +9,12 @@
  * mapping. The header page is allocated at the create; every other page
  * is allocated, zeroed and charged to the toucher's memory cgroup
  * (__GFP_ACCOUNT) by the fault handler, which inserts it into the faulting
- * VMA with vm_insert_page() under the arena's lock. A release takes the
- * pages out of the xarray and unmaps the range from every process through
- * the file's address_space under that same lock, so a fault either maps a
- * page before the release (and is unmapped by it) or after it (and gets a
- * new zeroed page); then it drops the arena's references, and each page
- * goes back to the buddy allocator when its last mapping is gone.
+ * VMA with vm_insert_page() under the arena's lock. A release unmaps the
+ * range from every process through the file's address_space, then takes
+ * the pages out of the xarray and drops the arena's references, all under
+ * that same lock, so a fault either maps a page before the release (and is
+ * unmapped by it) or after it (and gets a new zeroed page); each page goes
+ * back to the buddy allocator as the release drops it.
  *
  * Limitations: pages are not swappable and not migratable (they are
  * pinned by the arena like a driver's buffer); core dumps leave arenas out

@@ -65,6 +65,15 @@ static int magpie_dev_release(struct inode *inode, struct file *file)
 	return 0;
 }
 
+/* Takes an arena nothing maps out of its file and frees it; @df->lock held. */
+static void magpie_dev_drop_arena(struct magpie_dev_file *df, struct magpie_arena *arena)
+{
+	lockdep_assert_held(&df->lock);
+	xa_erase(&df->arenas, arena->id);
+	df->nr_arenas--;
+	magpie_arena_free(arena);
+}
+
 /* Each request is copied in whole; the handlers check its zero fields. */
 static int magpie_dev_copy_in(void *req, const void __user *uarg, size_t size)
 {
@@ -136,11 +145,8 @@ static long magpie_dev_arena_create(struct file *file, void __user *uarg)
 	 */
 	mutex_lock(&df->lock);
 	arena = xa_load(&df->arenas, req.id);
-	if (arena && !atomic_read(&arena->mappings)) {
-		xa_erase(&df->arenas, req.id);
-		df->nr_arenas--;
-		magpie_arena_free(arena);
-	}
+	if (arena && !atomic_read(&arena->mappings))
+		magpie_dev_drop_arena(df, arena);
 	mutex_unlock(&df->lock);
 	return -EFAULT;
 }
@@ -165,9 +171,7 @@ static long magpie_dev_arena_destroy(struct magpie_dev_file *df, void __user *ua
 		/* mmap takes @df->lock too, so no new mapping can appear. */
 		ret = -EBUSY;
 	} else {
-		xa_erase(&df->arenas, req.id);
-		df->nr_arenas--;
-		magpie_arena_free(arena);
+		magpie_dev_drop_arena(df, arena);
 	}
 	mutex_unlock(&df->lock);
 	return ret;

@@ -83,17 +83,30 @@ static void free_link(struct mgp_arena *a, u32 h)
 	a->free_bits |= 1ULL << l;
 }
 
-static void free_unlink(struct mgp_arena *a, u32 h)
+/*
+ * Takes run @h off a list of runs linked through their head records:
+ * @head is the list's first run, @tail its last (NULL for lists that keep
+ * no tail).
+ */
+static void run_list_unlink(struct mgp_arena *a, u32 h, u32 *head, u32 *tail)
 {
-	unsigned int l = free_list(pg_npages(a, h));
 	u32 next = pg_next(a, h), prev = pg(a, h)->prev;
 
 	if (prev != MGP_NIL)
 		mgp_store(&pg(a, prev)->next, next);
 	else
-		a->free_head[l] = next;
+		*head = next;
 	if (next != MGP_NIL)
 		pg(a, next)->prev = prev;
+	else if (tail)
+		*tail = prev;
+}
+
+static void free_unlink(struct mgp_arena *a, u32 h)
+{
+	unsigned int l = free_list(pg_npages(a, h));
+
+	run_list_unlink(a, h, &a->free_head[l], NULL);
 	if (a->free_head[l] == MGP_NIL)
 		a->free_bits &= ~(1ULL << l);
 }
@@ -212,16 +225,8 @@ static void cache_link(struct mgp_arena *a, u32 h, bool at_tail)
 static void cache_unlink(struct mgp_arena *a, u32 h)
 {
 	unsigned int l = cache_list(pg_npages(a, h));
-	u32 next = pg_next(a, h), prev = pg(a, h)->prev;
 
-	if (prev != MGP_NIL)
-		mgp_store(&pg(a, prev)->next, next);
-	else
-		a->cached_head[l] = next;
-	if (next != MGP_NIL)
-		pg(a, next)->prev = prev;
-	else
-		a->cached_tail[l] = prev;
+	run_list_unlink(a, h, &a->cached_head[l], &a->cached_tail[l]);
 	a->cached_bytes -= (u64)pg_npages(a, h) << MGP_PAGE_SHIFT;
 }
 
