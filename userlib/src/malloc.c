@@ -114,6 +114,50 @@ static void shim_atfork_release(void)
 }
 
 /*
+ * The first arena could not be made. A setting that can never work stops
+ * the program with a message (it would otherwise die later of a malloc()
+ * that returned NULL, saying only "memory exhausted"); running out of
+ * memory is said too, and left to the program as ENOMEM.
+ */
+static const char *const shim_no_arena_msg[] = {
+	"libmagpie-malloc: MAGPIE_BACKEND must be device, anon or auto\n",
+	"libmagpie-malloc: MAGPIE_BACKEND=device but there is no /dev/magpie (is magpie.ko loaded?)\n",
+	"libmagpie-malloc: MAGPIE_BACKEND=device but /dev/magpie may not be opened by this user\n",
+	"libmagpie-malloc: /dev/magpie speaks another API version than this library\n",
+	"libmagpie-malloc: no memory for a first arena (MAGPIE_ARENA_SIZE?)\n",
+};
+
+static void shim_no_first_arena(int err)
+{
+	unsigned int msg;
+
+	switch (err) {
+	case EINVAL:
+		msg = 0;
+		break;
+	case ENOENT:
+	case ENODEV:
+	case ENXIO:
+		msg = 1;
+		break;
+	case EACCES:
+	case EPERM:
+		msg = 2;
+		break;
+	case EPROTO:
+	case EOPNOTSUPP:
+		msg = 3;
+		break;
+	default:
+		shim_say(shim_no_arena_msg[4]);
+		errno = err;
+		return;
+	}
+	shim_say(shim_no_arena_msg[msg]);
+	abort();
+}
+
+/*
  * Adds an arena; shim_lock held. Without overcommit a huge reservation may
  * be refused, so the size halves down to 256 MiB before giving up.
  */
@@ -145,9 +189,8 @@ static struct mgp_arena *shim_add_arena(void)
 		if (!n)
 			pthread_atfork(shim_atfork_prepare, shim_atfork_release,
 				       shim_atfork_release);
-	} else if (!n && errno == EINVAL) {
-		shim_say("libmagpie-malloc: MAGPIE_BACKEND must be device, anon or auto\n");
-		abort();
+	} else if (!n) {
+		shim_no_first_arena(errno);
 	}
 	shim_in_init = 0;
 	return a;

@@ -1,10 +1,14 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
- * LD_PRELOAD tests of libmagpie-malloc.so on the host (anon backend): real
- * programs run with it and must give the right output, and each process
- * must have used it (MAGPIE_MALLOC_STATS=1 makes every process print a
- * "libmagpie-malloc: pid ..." line at exit). Not sanitized: ASan brings
- * its own malloc. Prints TAP.
+ * LD_PRELOAD tests of libmagpie-malloc.so: real programs run with it and
+ * must give the right output, and each process must have used it
+ * (MAGPIE_MALLOC_STATS=1 makes every process print a "libmagpie-malloc:
+ * pid ..." line at exit). Not sanitized: ASan brings its own malloc.
+ * Prints TAP.
+ *
+ *   userlib-preload           on the host, anon backend
+ *   userlib-preload device    in the QEMU guests (chrooted into the host's
+ *                             root shared over virtio-9p), on /dev/magpie
  */
 #define _GNU_SOURCE
 #include <stdio.h>
@@ -17,7 +21,10 @@
 #define MGP_BUILD_DIR "build"
 #endif
 
+#define AS_NOBODY	"setpriv --reuid=65534 --regid=65534 --clear-groups"
+
 static char dir[64] = "/tmp/magpie-preload-XXXXXX";
+static const char *backend = "anon";
 static int number, failed;
 
 static void result(int ok, const char *what)
@@ -66,8 +73,8 @@ static int run(const char *env, const char *cmd)
 	int st;
 
 	snprintf(line, sizeof(line),
-		 "cd %s && env MAGPIE_BACKEND=anon MAGPIE_MALLOC_STATS=1 %s LD_PRELOAD=%s %s >out 2>err",
-		 dir, env, lib, cmd);
+		 "cd %s && env MAGPIE_BACKEND=%s MAGPIE_MALLOC_STATS=1 %s LD_PRELOAD=%s %s >out 2>err",
+		 dir, backend, env, lib, cmd);
 	st = system(line);
 	if (st == -1 || !WIFEXITED(st))
 		return -1;
@@ -130,13 +137,21 @@ static void write_file(const char *name, const char *text)
 	}
 }
 
-int main(void)
+int main(int argc, char **argv)
 {
-	char cmd[512];
+	char cmd[512], stats[32];
 	int rc;
 
 	setvbuf(stdout, NULL, _IOLBF, 0);
 	printf("TAP version 13\n");
+	if (argc > 2 || (argc == 2 && strcmp(argv[1], "device") && strcmp(argv[1], "anon"))) {
+		printf("Bail out! usage: userlib-preload [anon|device]\n");
+		return 2;
+	}
+	if (argc == 2)
+		backend = argv[1];
+	snprintf(stats, sizeof(stats), "backend %s", backend);
+	printf("# every program runs with MAGPIE_BACKEND=%s\n", backend);
 	if (!mkdtemp(dir)) {
 		printf("Bail out! mkdtemp\n");
 		return 1;
@@ -149,7 +164,7 @@ int main(void)
 	rc = rc == 0 ? run("", "python3 work.py") : -2;
 	check(rc == 0 && !strcmp(slurp("out"), slurp("expected")) && slurp("out")[0],
 	      "python3 (json, threads) prints what it prints without the preload");
-	check(strstr(slurp("err"), "backend anon") &&
+	check(strstr(slurp("err"), stats) &&
 	      strstr(slurp("err"), "bad_frees 0 double_frees 0\n"),
 	      "python3 ran on libmagpie-malloc (stats line, no refused frees)");
 
@@ -183,6 +198,31 @@ int main(void)
 	rc = run("MAGPIE_BACKEND=bogus", cmd);
 	check(rc != 0 && strstr(slurp("err"), "MAGPIE_BACKEND must be device, anon or auto"),
 	      "MAGPIE_BACKEND=bogus stops the program with a clear message");
+
+	/* So is a device backend without a device. */
+	if (access("/dev/magpie", F_OK)) {
+		snprintf(cmd, sizeof(cmd), "%s/host/userlib-mtprog", MGP_BUILD_DIR);
+		rc = run("MAGPIE_BACKEND=device", cmd);
+		check(rc != 0 && strstr(slurp("err"), "there is no /dev/magpie (is magpie.ko"),
+		      "MAGPIE_BACKEND=device without /dev/magpie: a clear message");
+	} else {
+		printf("ok %d %s # SKIP /dev/magpie exists\n", ++number,
+		       "MAGPIE_BACKEND=device without /dev/magpie");
+	}
+
+	/* The device is 0600 root: for nobody the device backend is refused. */
+	snprintf(cmd, sizeof(cmd), "%s sh -c 'test -r %s/%s && test -x %s/%s' 2>/dev/null",
+		 AS_NOBODY, MGP_BUILD_DIR, "userlib/libmagpie-malloc.so", MGP_BUILD_DIR,
+		 "host/userlib-mtprog");
+	if (!access("/dev/magpie", F_OK) && !geteuid() && !system(cmd)) {
+		snprintf(cmd, sizeof(cmd), "%s %s/host/userlib-mtprog", AS_NOBODY, MGP_BUILD_DIR);
+		rc = run("MAGPIE_BACKEND=device", cmd);
+		check(rc != 0 && strstr(slurp("err"), "/dev/magpie may not be opened by this user"),
+		      "MAGPIE_BACKEND=device as nobody stops the program with a clear message");
+	} else {
+		printf("ok %d MAGPIE_BACKEND=device as nobody # SKIP %s\n", ++number,
+		       "needs /dev/magpie, root and a build nobody can read");
+	}
 
 	snprintf(cmd, sizeof(cmd), "rm -rf %s", dir);
 	if (system(cmd))
