@@ -28,6 +28,7 @@
 #include <linux/uaccess.h>
 
 #include "arena.h"
+#include "checks.h"
 #include "compat.h"
 
 /* Arenas one open file may have at once. */
@@ -100,7 +101,8 @@ static long magpie_dev_version(void __user *uarg)
 	memset(&v, 0, sizeof(v));
 	v.api_version = MAGPIE_API_VERSION;
 	v.sizeclass_version = MAGPIE_SIZECLASS_VERSION;
-	v.features = MAGPIE_FEAT_ARENA | MAGPIE_FEAT_PRESSURE | MAGPIE_FEAT_PREFAULT;
+	v.features = MAGPIE_FEAT_ARENA | MAGPIE_FEAT_PRESSURE | MAGPIE_FEAT_PREFAULT |
+		     MAGPIE_FEAT_RUN_CHECKS;
 	v.page_size = PAGE_SIZE;
 	v.nr_sizeclasses = MAGPIE_NR_SIZECLASSES;
 	v.max_arena_size = MAGPIE_ARENA_MAX_SIZE;
@@ -250,6 +252,47 @@ static long magpie_dev_prefault(struct magpie_dev_file *df, void __user *uarg)
 	return copy_to_user(uarg, &req, sizeof(req)) ? -EFAULT : 0;
 }
 
+/*
+ * MAGPIE_IOC_RUN_CHECKS: the results are gathered in a kernel buffer and
+ * copied out once at the end, so no suite runs with a user fault pending.
+ */
+static long magpie_dev_run_checks(void __user *uarg)
+{
+	struct magpie_run_checks req;
+	struct magpie_results res = {};
+	long ret;
+
+	if (!capable(CAP_SYS_ADMIN))
+		return -EPERM;
+	ret = magpie_dev_copy_in(&req, uarg, sizeof(req));
+	if (ret)
+		return ret;
+	if (!req.what || (req.what & ~MAGPIE_RUN_ALL) || req.scale > MAGPIE_RUN_SCALE_MAX ||
+	    req.capacity > MAGPIE_RESULTS_MAX || req.result_size != sizeof(struct magpie_result) ||
+	    req.count || req.failed || !magpie_dev_zero(req.reserved, sizeof(req.reserved)))
+		return -EINVAL;
+	if (req.capacity) {
+		res.buf = kvcalloc(req.capacity, sizeof(*res.buf), GFP_KERNEL);
+		if (!res.buf)
+			return -ENOMEM;
+	}
+	res.capacity = req.capacity;
+	ret = magpie_checks_run(req.what, req.scale ?: 1, &res);
+	if (ret)
+		goto out;
+	if (copy_to_user(u64_to_user_ptr(req.results), res.buf,
+			 (size_t)min(res.count, res.capacity) * sizeof(*res.buf))) {
+		ret = -EFAULT;
+		goto out;
+	}
+	req.count = res.count;
+	req.failed = res.failed;
+	ret = copy_to_user(uarg, &req, sizeof(req)) ? -EFAULT : 0;
+out:
+	kvfree(res.buf);
+	return ret;
+}
+
 static long magpie_dev_ioctl(struct file *file, unsigned int cmd, unsigned long arg)
 {
 	struct magpie_dev_file *df = file->private_data;
@@ -268,6 +311,8 @@ static long magpie_dev_ioctl(struct file *file, unsigned int cmd, unsigned long 
 		return magpie_dev_arena_destroy(df, uarg);
 	case MAGPIE_IOC_PREFAULT:
 		return magpie_dev_prefault(df, uarg);
+	case MAGPIE_IOC_RUN_CHECKS:
+		return magpie_dev_run_checks(uarg);
 	default:
 		return -ENOTTY;
 	}

@@ -12,6 +12,10 @@
  * QEMU/TCG they are about 10x off, the ratios hold. The loops call both
  * allocators directly (no function pointers), so neither pays for an
  * indirect call the other does not.
+ *
+ * Loaded, the module also registers its suite with magpie, so that
+ * MAGPIE_IOC_RUN_CHECKS (tools/magpie-check) runs it again and gets the
+ * results as records; run_on_load=0 loads it for that alone.
  */
 #define pr_fmt(fmt) "magpie_bench: " fmt
 
@@ -25,12 +29,21 @@
 #include <linux/slab.h>
 #include <linux/vmstat.h>
 
+#include "../checks.h"
 #include "../compat.h"
 #include "../magpie.h"
 
 static unsigned int scale = 1;
 module_param(scale, uint, 0444);
 MODULE_PARM_DESC(scale, "multiplies the iteration counts (1..100, default 1)");
+
+static bool run_on_load = true;
+module_param(run_on_load, bool, 0444);
+MODULE_PARM_DESC(run_on_load, "run every benchmark while loading (default Y)");
+
+/* The run in progress: its scale and where its results go (NULL: the log only). */
+static unsigned int bench_scale;
+static struct magpie_results *bench_res;
 
 #define BENCH_RUNS	3
 #define BENCH_BATCH_MAX	1000
@@ -55,6 +68,7 @@ static void bench_report(const char *name, u64 mp_ns, u64 sl_ns, u64 ops, bool t
 		name, r / 1000, r % 1000,
 		div64_u64(mp_ns, ops), div64_u64(mp_ns * 10, ops) % 10,
 		div64_u64(sl_ns, ops), div64_u64(sl_ns * 10, ops) % 10, ops);
+	magpie_result_ratio(bench_res, name, "slub", "ns", tput, mp_ns, sl_ns, ops);
 }
 
 /*
@@ -332,7 +346,7 @@ static unsigned long bench_footprint(bool magpie, u16 *sizes, u8 *keep, void **o
 
 static void bench_footprints(void)
 {
-	unsigned int n = FOOTPRINT_OBJS * scale, i;
+	unsigned int n = FOOTPRINT_OBJS * bench_scale, i;
 	unsigned long live_m, live_s, m, s;
 	void **objs = kvcalloc(n, sizeof(void *), GFP_KERNEL);
 	u16 *sizes = kvcalloc(n, sizeof(u16), GFP_KERNEL);
@@ -348,6 +362,8 @@ static void bench_footprints(void)
 		pr_info("bench footprint_mixed magpie/slub %lu.%03lu (magpie %lu pages, slub %lu pages, live %lu KiB)\n",
 			m * 1000 / max(s, 1UL) / 1000, m * 1000 / max(s, 1UL) % 1000,
 			m, s, live_m >> 10);
+		magpie_result_ratio(bench_res, "footprint_mixed", "slub", "pages", false,
+				    m, s, n);
 	}
 	kvfree(objs);
 	kvfree(sizes);
@@ -356,14 +372,14 @@ static void bench_footprints(void)
 
 static void bench_all(void)
 {
-	unsigned long iters = 200000UL * scale, i;
+	unsigned long iters = 200000UL * bench_scale, i;
 	static const unsigned int batch_n[] = { 100, 1000 };
 	char name[48];
 	u64 m, s;
 	int k;
 
 	pr_info("init_on_alloc=%d init_on_free=%d cpus=%u scale=%u\n",
-		want_init_on_alloc(0), want_init_on_free(), num_online_cpus(), scale);
+		want_init_on_alloc(0), want_init_on_free(), num_online_cpus(), bench_scale);
 
 	m = BEST(bench_pair_magpie(bc->mp64, iters));
 	s = BEST(bench_pair_slub(bc->sl64, iters));
@@ -428,17 +444,18 @@ static int bench_thread(void *arg)
 	return 0;
 }
 
-static int __init magpie_bench_init(void)
+/* One run of every benchmark on a kthread pinned to CPU 0. */
+static int bench_run(struct magpie_results *res, unsigned int run_scale)
 {
 	DECLARE_COMPLETION_ONSTACK(done);
 	struct task_struct *t;
 	int ret = -ENOMEM;
 
-	if (!scale || scale > 100)
-		return -EINVAL;
 	bc = kzalloc_obj(*bc, GFP_KERNEL);
 	if (!bc)
 		return -ENOMEM;
+	bench_scale = run_scale;
+	bench_res = res;
 	bc->mp64 = magpie_cache_create("bench-64", 64, 0, 0, NULL);
 	bc->mp256 = magpie_cache_create("bench-256", 256, 0, 0, NULL);
 	bc->sl64 = kmem_cache_create("bench-64", 64, 0, 0, NULL);
@@ -460,11 +477,35 @@ out:
 	kmem_cache_destroy(bc->sl64);
 	kmem_cache_destroy(bc->sl256);
 	kfree(bc);
+	bc = NULL;
+	bench_res = NULL;
 	return ret;
+}
+
+static struct magpie_check_suite bench_suite = {
+	.name = "caches",
+	.what = MAGPIE_RUN_BENCH_CACHES,
+	.run = bench_run,
+	.owner = THIS_MODULE,
+};
+
+static int __init magpie_bench_init(void)
+{
+	int ret;
+
+	if (!scale || scale > 100)
+		return -EINVAL;
+	if (run_on_load) {
+		ret = bench_run(NULL, scale);
+		if (ret)
+			return ret;
+	}
+	return magpie_check_suite_register(&bench_suite);
 }
 
 static void __exit magpie_bench_exit(void)
 {
+	magpie_check_suite_unregister(&bench_suite);
 }
 
 module_init(magpie_bench_init);

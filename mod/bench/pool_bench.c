@@ -11,6 +11,10 @@
  * BENCH_RUNS runs. The peers: the unbound system workqueue
  * (system_unbound_wq, system_dfl_wq on 7.x) and the per-CPU one
  * (system_wq, system_percpu_wq on 7.x).
+ *
+ * Loaded, the module also registers its suite with magpie, so that
+ * MAGPIE_IOC_RUN_CHECKS (tools/magpie-check) runs it again and gets the
+ * results as records; run_on_load=0 loads it for that alone.
  */
 #define pr_fmt(fmt) "magpie_bench: " fmt
 
@@ -27,12 +31,21 @@
 #include <linux/vmalloc.h>
 #include <linux/workqueue.h>
 
+#include "../checks.h"
 #include "../compat.h"
 #include "../magpie.h"
 
 static unsigned int scale = 1;
 module_param(scale, uint, 0444);
 MODULE_PARM_DESC(scale, "multiplies the task counts (1..100, default 1)");
+
+static bool run_on_load = true;
+module_param(run_on_load, bool, 0444);
+MODULE_PARM_DESC(run_on_load, "run every benchmark while loading (default Y)");
+
+/* The run in progress: its scale and where its results go (NULL: the log only). */
+static unsigned int bench_scale;
+static struct magpie_results *bench_res;
 
 #define BENCH_RUNS	3
 #define BENCH_TASKS	100000
@@ -54,6 +67,7 @@ static void bench_ratio(const char *name, const char *peer, u64 mp, u64 other,
 	pr_info("bench %s magpie/%s %llu.%03llu (magpie %llu ns/op, %s %llu ns/op, %llu ops)\n",
 		name, peer, r / 1000, r % 1000, div64_u64(mp, max(ops, 1ULL)), peer,
 		div64_u64(other, max(ops, 1ULL)), ops);
+	magpie_result_ratio(bench_res, name, peer, "ns", tput, mp, other, ops);
 }
 
 /* ---- no-op tasks ---- */
@@ -145,7 +159,7 @@ static void bench_noop_all(void)
 {
 	unsigned int nr_cpus;
 
-	noop.nr = BENCH_TASKS * scale;
+	noop.nr = BENCH_TASKS * bench_scale;
 	noop.works = vmalloc(array_size(noop.nr, sizeof(*noop.works)));
 	if (!noop.works)
 		return;
@@ -194,6 +208,27 @@ static void bench_fib_task(void *arg)
 	f->result = a.result + b.result;
 }
 
+/* Deepest fib tree the workqueue peer builds. */
+#define BENCH_FIB_WQ_MAX_N	16
+
+static void bench_fib_work(struct work_struct *w);
+
+/*
+ * Every work of the fib tree flushes its two children from inside a work.
+ * Initialised at one site they would share one lockdep class, which
+ * lockdep takes for recursive locking; a class per n says what the
+ * nesting is: a work of n waits only for works of n - 1 and n - 2.
+ */
+static struct lock_class_key bench_fib_keys[BENCH_FIB_WQ_MAX_N + 1];
+
+static void bench_fib_init_work(struct bench_fib *f)
+{
+	INIT_WORK_ONSTACK(&f->work, bench_fib_work);
+#ifdef CONFIG_LOCKDEP
+	lockdep_init_map(&f->work.lockdep_map, "bench_fib_work", &bench_fib_keys[f->n], 0);
+#endif
+}
+
 static void bench_fib_work(struct work_struct *w)
 {
 	struct bench_fib *f = container_of(w, struct bench_fib, work), a, b;
@@ -204,8 +239,8 @@ static void bench_fib_work(struct work_struct *w)
 	}
 	a.n = f->n - 1;
 	b.n = f->n - 2;
-	INIT_WORK_ONSTACK(&a.work, bench_fib_work);
-	INIT_WORK_ONSTACK(&b.work, bench_fib_work);
+	bench_fib_init_work(&a);
+	bench_fib_init_work(&b);
 	queue_work(magpie_unbound_wq(), &a.work);
 	queue_work(magpie_unbound_wq(), &b.work);
 	flush_work(&a.work);
@@ -234,7 +269,9 @@ static u64 bench_fib_wq(unsigned int n)
 	struct bench_fib f = { .n = n };
 	u64 start = ktime_get_ns();
 
-	INIT_WORK_ONSTACK(&f.work, bench_fib_work);
+	if (n > BENCH_FIB_WQ_MAX_N)
+		return U64_MAX;
+	bench_fib_init_work(&f);
 	queue_work(magpie_unbound_wq(), &f.work);
 	flush_work(&f.work);
 	destroy_work_on_stack(&f.work);
@@ -327,7 +364,7 @@ static u64 bench_chain_run(bool magpie, unsigned int hops)
 
 static void bench_chain_all(void)
 {
-	unsigned int hops = 10000 * scale;
+	unsigned int hops = 10000 * bench_scale;
 
 	bench_ratio("chain_hop", "percpu_wq", BEST(bench_chain_run(true, hops)),
 		    BEST(bench_chain_run(false, hops)), hops, false);
@@ -414,7 +451,7 @@ static void bench_bursts_all(void)
 
 static int bench_thread(void *arg)
 {
-	pr_info("pool: cpus=%u scale=%u\n", num_online_cpus(), scale);
+	pr_info("pool: cpus=%u scale=%u\n", num_online_cpus(), bench_scale);
 	bench_noop_all();
 	bench_fib_all();
 	bench_chain_all();
@@ -423,22 +460,44 @@ static int bench_thread(void *arg)
 	return 0;
 }
 
-static int __init magpie_pool_bench_init(void)
+static int bench_run(struct magpie_results *res, unsigned int run_scale)
 {
 	DECLARE_COMPLETION_ONSTACK(done);
 	struct task_struct *t;
 
+	bench_scale = run_scale;
+	bench_res = res;
+	t = kthread_run(bench_thread, &done, "magpie-pool-bench");
+	if (!IS_ERR(t))
+		wait_for_completion(&done);
+	bench_res = NULL;
+	return PTR_ERR_OR_ZERO(t);
+}
+
+static struct magpie_check_suite bench_suite = {
+	.name = "pool",
+	.what = MAGPIE_RUN_BENCH_POOL,
+	.run = bench_run,
+	.owner = THIS_MODULE,
+};
+
+static int __init magpie_pool_bench_init(void)
+{
+	int ret;
+
 	if (!scale || scale > 100)
 		return -EINVAL;
-	t = kthread_run(bench_thread, &done, "magpie-pool-bench");
-	if (IS_ERR(t))
-		return PTR_ERR(t);
-	wait_for_completion(&done);
-	return 0;
+	if (run_on_load) {
+		ret = bench_run(NULL, scale);
+		if (ret)
+			return ret;
+	}
+	return magpie_check_suite_register(&bench_suite);
 }
 
 static void __exit magpie_pool_bench_exit(void)
 {
+	magpie_check_suite_unregister(&bench_suite);
 }
 
 module_init(magpie_pool_bench_init);

@@ -11,7 +11,8 @@ set -euo pipefail
 cd "$MAGPIE_TOP"
 
 tools/vm/deps.sh
-make -s "$MAGPIE_BUILD/tools/magpie-stat-static" "$MAGPIE_BUILD/tools/arena_bench"
+make -s "$MAGPIE_BUILD/tools/magpie-stat-static" "$MAGPIE_BUILD/tools/magpie-check-static" \
+	"$MAGPIE_BUILD/tools/arena_bench" "$MAGPIE_BUILD/tools/backend_bench"
 out=$MAGPIE_BUILD/bench
 mkdir -p "$out"
 : >"$out/results.txt"

@@ -65,8 +65,9 @@ host_tests userlib-asan "userlib (ASan+UBSan)"
 host_tests userlib-tsan "userlib threads (TSan)"
 host_tests userlib-preload "userlib LD_PRELOAD programs"
 python3 tools/vm/report_selftest.py >"$R/host-report.tap" 2>&1
-if step host "magpie-stat, arena_bench, magpie-demo, userlib-test-static build" \
+if step host "magpie-stat, magpie-check, arena_bench, magpie-demo, userlib-test-static build" \
 	make -s "$MAGPIE_BUILD/tools/magpie-stat" "$MAGPIE_BUILD/tools/magpie-stat-static" \
+	"$MAGPIE_BUILD/tools/magpie-check" "$MAGPIE_BUILD/tools/magpie-check-static" \
 	"$MAGPIE_BUILD/tools/arena_bench" "$MAGPIE_BUILD/tools/magpie-demo" \
 	"$MAGPIE_BUILD/userlib/userlib-test-static"; then
 	rc=0
@@ -74,6 +75,11 @@ if step host "magpie-stat, arena_bench, magpie-demo, userlib-test-static build" 
 		>"$R/host-stat.tap" 2>&1 || rc=$?
 	step host "magpie-stat tests exit 0" test "$rc" -eq 0
 	report_args+=(--tap "host: magpie-stat=$R/host-stat.tap")
+	rc=0
+	python3 tools/testing/check/test_magpie_check.py "$MAGPIE_BUILD/tools/magpie-check" \
+		>"$R/host-check.tap" 2>&1 || rc=$?
+	step host "magpie-check tests exit 0" test "$rc" -eq 0
+	report_args+=(--tap "host: magpie-check=$R/host-check.tap")
 fi
 report_args+=(--tap "host=$R/host.tap" --tap "host: report parser=$R/host-report.tap")
 

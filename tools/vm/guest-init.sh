@@ -79,6 +79,80 @@ run_kunit() {
 	rmmod magpie_test
 }
 
+# The host's root, read-only over virtio-9p, with this guest's proc, dev
+# and a tmpfs over its /proc, /dev and /tmp: real programs chrooted in it
+# see the host's files and this kernel's /dev/magpie.
+mount_host() {
+	if [ -f /magpie/kmods/order ]; then
+		while read -r m; do
+			insmod "/magpie/kmods/$m" || return 1
+		done </magpie/kmods/order
+	fi
+	mkdir -p /host &&
+	mount -t 9p -o trans=virtio,version=9p2000.L,msize=262144,ro hostroot /host &&
+	mount -t proc proc /host/proc &&
+	mount -t devtmpfs dev /host/dev &&
+	mount -t tmpfs tmp /host/tmp &&
+	test -x "/host$MAGPIE_HOST_BUILD/host/userlib-preload"
+}
+
+umount_host() {
+	umount /host/tmp && umount /host/dev && umount /host/proc && umount /host
+}
+
+# python3, cc and a threaded program under libmagpie-malloc.so on the
+# device backend (tools/testing/userlib/preload.c).
+run_host_programs() {
+	out "MAGPIE-SUITE-BEGIN guest.host_root tap"
+	step_n=0
+	step_rc=0
+	step "host root mounted over virtio-9p" mount_host
+	host_ok=$step_rc
+	out "MAGPIE-SUITE-END guest.host_root rc=0"
+	[ "$host_ok" = 0 ] || return
+	out "MAGPIE-SUITE-BEGIN guest.preload tap"
+	console "preload: python3, cc, threads on /dev/magpie"
+	chroot /host /usr/bin/env -i PATH=/usr/local/bin:/usr/bin:/bin HOME=/tmp \
+		"$MAGPIE_HOST_BUILD/host/userlib-preload" device >&3 2>&1
+	out "MAGPIE-SUITE-END guest.preload rc=$?"
+	out "MAGPIE-SUITE-BEGIN guest.host_root_unmount tap"
+	step_n=0
+	step "host root unmounted" umount_host
+	out "MAGPIE-SUITE-END guest.host_root_unmount rc=0"
+}
+
+# magpie-check: the self-checks pass; a benchmark needs its module; a
+# second run while one is in progress is refused (the pool benchmark
+# takes seconds, the refusal comes at once), and the first still
+# delivers its results.
+check_self() { magpie-check --self && magpie-check --self --json | grep -q '"failed":0,'; }
+check_needs_module() {
+	! magpie-check --bench caches 2>/tmp/check.err &&
+	grep -q 'benchmark module is not loaded' /tmp/check.err
+}
+check_busy() {
+	magpie-check --bench pool >/tmp/bench.out 2>&1 &
+	bench=$!
+	sleep 1
+	magpie-check --self 2>/tmp/check.err
+	rc=$?
+	wait $bench || return 1
+	cat /tmp/check.err /tmp/bench.out
+	[ $rc = 2 ] && grep -q 'another run is in progress' /tmp/check.err &&
+	grep -q '^bench noop_[0-9]cpu_tput magpie/unbound_wq [0-9]*\.[0-9]* (magpie' /tmp/bench.out
+}
+
+run_magpie_check() {
+	out "MAGPIE-SUITE-BEGIN guest.magpie_check tap"
+	step_n=0
+	step "magpie-check --self: every self-check passes" check_self
+	step "magpie-check --bench caches without its module says so" check_needs_module
+	step "insmod magpie_pool_bench.ko run_on_load=0" insmod /magpie/magpie_pool_bench.ko run_on_load=0
+	step "a second run while the pool benchmark runs: EBUSY" check_busy
+	step "rmmod magpie_pool_bench" rmmod magpie_pool_bench
+	out "MAGPIE-SUITE-END guest.magpie_check rc=0"
+}
+
 no_proc_dir() { [ ! -e /proc/magpie ]; }
 # magpie-stat reads every /proc/magpie file: four tables, valid JSON shape.
 stat_tables() { [ "$(magpie-stat --once | grep -c '^== ')" = 4 ]; }
@@ -112,6 +186,8 @@ check)
 	step "magpie-stat --json" stat_json
 	out "MAGPIE-SUITE-END guest.module rc=0"
 	run_kselftests
+	run_magpie_check
+	run_host_programs
 	[ "$MAGPIE_KUNIT" = 1 ] && run_kunit
 	out "MAGPIE-SUITE-BEGIN guest.unload tap"
 	step_n=0
@@ -129,13 +205,18 @@ check)
 bench)
 	out "MAGPIE-SUITE-BEGIN bench text"
 	{
+		# The suites run through MAGPIE_IOC_RUN_CHECKS: magpie-check
+		# prints their records; the log adds the pool's context lines.
+		scale=$(echo "$MAGPIE_BENCH_ARGS" | sed -n 's/.*scale=\([0-9]*\).*/\1/p')
 		insmod /magpie/magpie.ko &&
-		insmod /magpie/magpie_bench.ko $MAGPIE_BENCH_ARGS &&
-		rmmod magpie_bench &&
-		insmod /magpie/magpie_pool_bench.ko $MAGPIE_BENCH_ARGS &&
-		rmmod magpie_pool_bench &&
-		dmesg | sed -n 's/.*magpie_bench: //p' &&
+		insmod /magpie/magpie_bench.ko run_on_load=0 &&
+		insmod /magpie/magpie_pool_bench.ko run_on_load=0 &&
+		magpie-check --bench all ${scale:+--scale $scale} &&
+		dmesg | sed -n -e 's/.*magpie_bench: \(init_on.*\)/\1/p' \
+			-e 's/.*magpie_bench: \(pool: .*\)/\1/p' &&
+		rmmod magpie_bench magpie_pool_bench &&
 		/magpie/arena_bench &&
+		/magpie/backend_bench &&
 		rmmod magpie
 	} >&3 2>&1
 	out "MAGPIE-SUITE-END bench rc=$?"
@@ -149,10 +230,14 @@ run)
 		echo "== cat /proc/magpie/sizeclasses"
 		cat /proc/magpie/sizeclasses
 		echo
-		echo "== a workload: insmod magpie_bench.ko (magpie against SLUB in this"
-		echo "   boot; ratios below 1 favour magpie, _tput ratios above 1 do)"
-		insmod /magpie/magpie_bench.ko && rmmod magpie_bench
-		dmesg | sed -n 's/.*magpie_bench: //p'
+		echo "== magpie-check --self: magpie checks its own spans, classes and pool"
+		magpie-check --self
+		echo
+		echo "== a workload: magpie-check --bench caches, with magpie_bench.ko loaded"
+		echo "   (magpie against SLUB in this boot; ratios below 1 favour magpie,"
+		echo "   _tput ratios above 1 do)"
+		insmod /magpie/magpie_bench.ko run_on_load=0 &&
+		magpie-check --bench caches && rmmod magpie_bench
 		echo
 		echo "== the caches that hold the most memory now: magpie-stat --sort pages caches"
 		magpie-stat --once --sort pages --rows 12 caches
@@ -160,11 +245,12 @@ run)
 		echo "== the worker pool before any work: magpie-stat pool"
 		magpie-stat --once pool
 		echo
-		echo "== a workload: insmod magpie_pool_bench.ko (fork-join fib, no-op"
-		echo "   tasks, spawn chains and bursts against the kernel's workqueues;"
-		echo "   _tput ratios above 1 favour magpie, the others below 1 do)"
-		insmod /magpie/magpie_pool_bench.ko && rmmod magpie_pool_bench
-		dmesg | sed -n '/magpie_bench: pool:/,$ s/.*magpie_bench: //p'
+		echo "== a workload: magpie-check --bench pool, with magpie_pool_bench.ko"
+		echo "   loaded (fork-join fib, no-op tasks, spawn chains and bursts against"
+		echo "   the kernel's workqueues; _tput ratios above 1 favour magpie, the"
+		echo "   others below 1 do)"
+		insmod /magpie/magpie_pool_bench.ko run_on_load=0 &&
+		magpie-check --bench pool && rmmod magpie_pool_bench
 		echo
 		echo "== the worker pool after it: magpie-stat pool"
 		magpie-stat --once pool

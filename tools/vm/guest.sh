@@ -30,16 +30,42 @@ cp "$busybox" "$root/bin/busybox"
 cp "$MAGPIE_TOP/tools/vm/guest-init.sh" "$root/init"
 chmod +x "$root/init"
 cp "$moddir/magpie.ko" "$root/magpie/"
-[ "$mode" != check ] && cp "$moddir/magpie_bench.ko" "$moddir/magpie_pool_bench.ko" "$root/magpie/"
-# magpie-stat, static: the guest has nothing but busybox.
-if [ -x "$MAGPIE_BUILD/tools/magpie-stat-static" ]; then
-	cp "$MAGPIE_BUILD/tools/magpie-stat-static" "$root/bin/magpie-stat"
-fi
-[ "$mode" = bench ] && cp "$MAGPIE_BUILD/tools/arena_bench" "$root/magpie/"
+cp "$moddir/magpie_bench.ko" "$moddir/magpie_pool_bench.ko" "$root/magpie/"
+# magpie-stat and magpie-check, static: the guest has nothing but busybox.
+for t in magpie-stat magpie-check; do
+	if [ -x "$MAGPIE_BUILD/tools/$t-static" ]; then
+		cp "$MAGPIE_BUILD/tools/$t-static" "$root/bin/$t"
+	fi
+done
+[ "$mode" = bench ] && cp "$MAGPIE_BUILD/tools/arena_bench" "$MAGPIE_BUILD/tools/backend_bench" "$root/magpie/"
 [ "$mode" = run ] && cp "$MAGPIE_BUILD/tools/magpie-demo" "$root/magpie/"
 # userlib's API suite, static: in the guest it runs on /dev/magpie too.
 if [ "$mode" = check ] && [ -x "$MAGPIE_BUILD/userlib/userlib-test-static" ]; then
 	cp "$MAGPIE_BUILD/userlib/userlib-test-static" "$root/magpie/selftests/userlib_test"
+fi
+# The check guest runs real programs (python3, cc) under the LD_PRELOAD
+# shim on /dev/magpie: it mounts the host's root read-only over virtio-9p
+# and chroots into it. Built kernels have 9p built in; the stock one has
+# it as modules, packed here in load order (modules.dep lists each
+# module's dependencies transitively, the last to be loaded first).
+virtfs=()
+if [ "$mode" = check ]; then
+	virtfs=(-virtfs "local,path=/,mount_tag=hostroot,security_model=none,readonly=on,multidevs=remap")
+	krel=$(basename "$(dirname "$image")")
+	krel=${krel#stock-}
+	if [ "$kname" = stock ] && [ -f "/lib/modules/$krel/modules.dep" ]; then
+		mkdir -p "$root/magpie/kmods"
+		for m in virtio_pci 9pnet_virtio 9p; do
+			line=$(grep -E "/$m\.ko(\.xz)?:" "/lib/modules/$krel/modules.dep") ||
+				mp_die "$m.ko missing from /lib/modules/$krel"
+			for dep in $(echo "${line#*:}" | tr ' ' '\n' | tac) "${line%%:*}"; do
+				b=$(basename "$dep")
+				grep -qx "$b" "$root/magpie/kmods/order" 2>/dev/null && continue
+				cp "/lib/modules/$krel/$dep" "$root/magpie/kmods/"
+				echo "$b" >>"$root/magpie/kmods/order"
+			done
+		done
+	fi
 fi
 kunit=0
 if [ -f "$moddir/magpie_test.ko" ]; then
@@ -47,8 +73,8 @@ if [ -f "$moddir/magpie_test.ko" ]; then
 	kunit=1
 fi
 [ "$mode" = check ] && [ -d "$stdir" ] && cp "$stdir"/* "$root/magpie/selftests/" 2>/dev/null || true
-printf 'MAGPIE_MODE=%s\nMAGPIE_KUNIT=%s\nMAGPIE_BENCH_ARGS="%s"\n' \
-	"$mode" "$kunit" "${MAGPIE_BENCH_ARGS:-}" >"$root/magpie/plan"
+printf 'MAGPIE_MODE=%s\nMAGPIE_KUNIT=%s\nMAGPIE_BENCH_ARGS="%s"\nMAGPIE_HOST_BUILD=%s\n' \
+	"$mode" "$kunit" "${MAGPIE_BENCH_ARGS:-}" "$MAGPIE_BUILD" >"$root/magpie/plan"
 (cd "$root" && find . | cpio -o -H newc --quiet) | gzip -1 >"$out/initramfs.cpio.gz"
 
 # panic_on_warn + oops=panic: a splat ends the run at once; panic=-1 reboots
@@ -57,7 +83,7 @@ printf 'MAGPIE_MODE=%s\nMAGPIE_KUNIT=%s\nMAGPIE_BENCH_ARGS="%s"\n' \
 append="console=ttyS0 panic_on_warn=1 oops=panic panic=-1 loglevel=7 \
 kmemleak.auto_scan=0 ${MAGPIE_VM_APPEND:-}"
 qemu=(qemu-system-x86_64 -accel tcg,thread=multi -smp 2 -m 1024 -cpu max
-	-kernel "$image" -initrd "$out/initramfs.cpio.gz" -append "$append"
+	"${virtfs[@]}" -kernel "$image" -initrd "$out/initramfs.cpio.gz" -append "$append"
 	-display none -monitor none -no-reboot
 	-serial "file:$out/console.log" -serial "file:$out/results.log")
 mp_log "booting $kname ($mode) under QEMU/TCG"

@@ -13,7 +13,8 @@ env=$(tools/vm/kernel.sh "$k")
 eval "$env"
 mp_log "kernel: $KVERSION"
 tools/vm/build-module.sh "$k" "$KDIR"
-make -s "$MAGPIE_BUILD/tools/magpie-stat-static" "$MAGPIE_BUILD/tools/magpie-demo"
+make -s "$MAGPIE_BUILD/tools/magpie-stat-static" "$MAGPIE_BUILD/tools/magpie-check-static" \
+	"$MAGPIE_BUILD/tools/magpie-demo"
 tools/vm/guest.sh "$k" "$IMAGE" run
 out=$MAGPIE_BUILD/$k/run
 echo

@@ -43,6 +43,7 @@
 #define MAGPIE_FEAT_ARENA		_BITULL(0)	/* create, map, release, stats */
 #define MAGPIE_FEAT_PRESSURE		_BITULL(1)	/* header pressure epoch */
 #define MAGPIE_FEAT_PREFAULT		_BITULL(2)	/* MAGPIE_IOC_PREFAULT */
+#define MAGPIE_FEAT_RUN_CHECKS		_BITULL(3)	/* MAGPIE_IOC_RUN_CHECKS */
 
 /* Largest data area of one arena; arena sizes are multiples of pages. */
 #define MAGPIE_ARENA_MAX_SIZE		_BITULL(36)	/* 64 GiB */
@@ -198,6 +199,80 @@ struct magpie_prefault {
 	__u64 reserved[2];
 };
 
+/* MAGPIE_IOC_RUN_CHECKS: what to run, in this order. */
+#define MAGPIE_RUN_SELFCHECK		_BITUL(0)	/* consistency of caches and pool */
+#define MAGPIE_RUN_BENCH_CACHES		_BITUL(1)	/* magpie_bench.ko: caches vs SLUB */
+#define MAGPIE_RUN_BENCH_POOL		_BITUL(2)	/* magpie_pool_bench.ko: pool vs wq */
+#define MAGPIE_RUN_ALL			(MAGPIE_RUN_SELFCHECK | MAGPIE_RUN_BENCH_CACHES | \
+					 MAGPIE_RUN_BENCH_POOL)
+
+/* Most results one MAGPIE_IOC_RUN_CHECKS returns, and its largest scale. */
+#define MAGPIE_RESULTS_MAX		256
+#define MAGPIE_RUN_SCALE_MAX		100
+
+/* struct magpie_result's @kind. */
+#define MAGPIE_RESULT_CHECK		0	/* a self-check: see @status */
+#define MAGPIE_RESULT_COST		1	/* magpie/peer cost: below 1000 favours magpie */
+#define MAGPIE_RESULT_TPUT		2	/* magpie/peer throughput: above 1000 does */
+
+/**
+ * struct magpie_result - one result of MAGPIE_IOC_RUN_CHECKS
+ * @suite: "self", "caches" or "pool", NUL-terminated
+ * @name: the check or benchmark, NUL-terminated
+ * @peer: what magpie was measured against ("slub", "unbound_wq", ...);
+ *	empty for a check
+ * @unit: unit of @magpie and @peer_value ("ns", "pages"; empty for a check)
+ * @kind: MAGPIE_RESULT_*
+ * @status: 0, or for a check that failed a negative errno (-EUCLEAN: an
+ *	inconsistency, described in the kernel log)
+ * @ratio_milli: the ratio times 1000 (0 for a check)
+ * @magpie: magpie's figure: total ns of its best run, or pages
+ * @peer_value: the peer's figure in the same unit
+ * @ops: operations each side did; for a check, the items it looked at
+ */
+struct magpie_result {
+	char suite[16];
+	char name[32];
+	char peer[16];
+	char unit[8];
+	__u32 kind;
+	__s32 status;
+	__u64 ratio_milli;
+	__u64 magpie;
+	__u64 peer_value;
+	__u64 ops;
+};
+
+/**
+ * struct magpie_run_checks - MAGPIE_IOC_RUN_CHECKS: self-checks and benchmarks
+ * @what: in: MAGPIE_RUN_* bits, at least one
+ * @scale: in: multiplies the benchmarks' iteration counts; 0 means 1, at
+ *	most MAGPIE_RUN_SCALE_MAX
+ * @results: in: user address of an array of @capacity struct magpie_result
+ * @capacity: in: its length, at most MAGPIE_RESULTS_MAX (0: count only)
+ * @result_size: in: sizeof(struct magpie_result) as the caller knows it
+ * @count: out: results produced; when above @capacity, only the first
+ *	@capacity were written
+ * @failed: out: self-checks that failed
+ * @reserved: must be 0
+ *
+ * Needs CAP_SYS_ADMIN (-EPERM): the benchmarks load every CPU for seconds.
+ * The benchmark suites live in their own modules, which must be loaded
+ * (-ENOPKG otherwise); one run at a time (-EBUSY). The call returns when
+ * everything asked for has run, which for the benchmarks takes seconds
+ * natively and minutes under emulation; it cannot be interrupted.
+ */
+struct magpie_run_checks {
+	__u32 what;
+	__u32 scale;
+	__u64 results;
+	__u32 capacity;
+	__u32 result_size;
+	__u32 count;
+	__u32 failed;
+	__u64 reserved[2];
+};
+
 #define MAGPIE_IOC_MAGIC		0xB9
 #define MAGPIE_IOC_VERSION		_IOWR(MAGPIE_IOC_MAGIC, 0x00, struct magpie_version)
 #define MAGPIE_IOC_ARENA_CREATE		_IOWR(MAGPIE_IOC_MAGIC, 0x01, struct magpie_arena_create)
@@ -205,6 +280,7 @@ struct magpie_prefault {
 #define MAGPIE_IOC_ARENA_STATS		_IOWR(MAGPIE_IOC_MAGIC, 0x03, struct magpie_arena_stats)
 #define MAGPIE_IOC_ARENA_DESTROY	_IOWR(MAGPIE_IOC_MAGIC, 0x04, struct magpie_arena_destroy)
 #define MAGPIE_IOC_PREFAULT		_IOWR(MAGPIE_IOC_MAGIC, 0x05, struct magpie_prefault)
+#define MAGPIE_IOC_RUN_CHECKS		_IOWR(MAGPIE_IOC_MAGIC, 0x06, struct magpie_run_checks)
 
 #define MAGPIE_ARENA_MAGIC		0x6d616770u	/* "magp" */
 
