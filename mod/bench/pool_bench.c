@@ -219,7 +219,9 @@ static void bench_fib_work(struct work_struct *w);
  * lockdep takes for recursive locking; a class per n says what the
  * nesting is: a work of n waits only for works of n - 1 and n - 2.
  */
+#ifdef CONFIG_LOCKDEP
 static struct lock_class_key bench_fib_keys[BENCH_FIB_WQ_MAX_N + 1];
+#endif
 
 static void bench_fib_init_work(struct bench_fib *f)
 {
