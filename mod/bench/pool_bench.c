@@ -433,7 +433,7 @@ static void bench_bursts_all(void)
 	u64 mp, wq;
 
 	if (bench_busy_ns() == U64_MAX) {
-		pr_info("bench burst64_cpu_per_task skipped: no NO_HZ idle accounting\n");
+		pr_info("pool: burst64_cpu_per_task skipped: no NO_HZ idle accounting\n");
 		return;
 	}
 	noop.works = kcalloc(64, sizeof(*noop.works), GFP_KERNEL);
