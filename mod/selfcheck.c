@@ -4,13 +4,14 @@
  * exercises its paths on the running system, as slub_debug's validate
  * does for SLUB.
  *
+ *   alloc_classes   one general allocation per size class: usable size,
+ *                   the whole object writable, freed again (first, so
+ *                   that the next check has spans of every class to see)
  *   cache_spans     every span of every cache, under its central lock: the
  *                   bitmap agrees with the count, the ctz cache offers
  *                   only free objects, the span sits on the list its count
  *                   says, the page heap names it the owner of its pages,
  *                   and the central counters add up
- *   alloc_classes   one general allocation per size class: usable size,
- *                   the whole object writable, freed again
  *   pool_tasks      1000 tasks on the worker pool all run once
  *   pool_fork_join  a binary tree of tasks 8 deep, each waiting for its
  *                   two children (waiters run other tasks meanwhile)
@@ -226,8 +227,8 @@ static void magpie_selfcheck_fork_join(struct magpie_results *res)
  */
 int magpie_selfcheck_run(struct magpie_results *res)
 {
-	magpie_selfcheck_spans(res);
 	magpie_selfcheck_classes(res);
+	magpie_selfcheck_spans(res);
 	magpie_selfcheck_tasks(res);
 	magpie_selfcheck_fork_join(res);
 	return 0;
