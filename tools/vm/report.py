@@ -10,8 +10,9 @@ own: that it ran to the end, and that its kernel printed no splat (WARN,
 BUG, oops, KASAN/UBSAN/lockdep/kmemleak reports): a splat fails the run
 even when every test said ok.
 
-The last line printed is always `N passed, N failed` (`, N skipped` when
-there were skips). Exit status is 0 only when nothing failed.
+The last line printed is always exactly `N passed, N failed`; skips, if
+any, are counted on the line before it. Exit status is 0 only when
+nothing failed.
 
 usage: report.py [--tap LABEL=FILE]... [--guest LABEL=DIR]...
 """
@@ -209,10 +210,10 @@ def summarize(results, out):
                 out.write('    %s\n' % d)
     npass = sum(1 for r in results if r.status == 'pass')
     nskip = sum(1 for r in results if r.status == 'skip')
-    final = '%d passed, %d failed' % (npass, len(failed))
+    out.write('\n')
     if nskip:
-        final += ', %d skipped' % nskip
-    out.write('\n' + final + '\n')
+        out.write('%d skipped (neither passed nor failed)\n' % nskip)
+    out.write('%d passed, %d failed\n' % (npass, len(failed)))
     return len(failed)
 
 

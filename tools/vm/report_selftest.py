@@ -7,6 +7,7 @@ TAP."""
 import atexit
 import io
 import os
+import re
 import shutil
 import sys
 import tempfile
@@ -121,6 +122,15 @@ def main():
     check('final line reads N passed, N failed',
           out.getvalue().rstrip('\n').splitlines()[-1] == '2 passed, 1 failed' and nfail == 1,
           out.getvalue().splitlines()[-1])
+
+    out = io.StringIO()
+    rs = guest('MAGPIE-SUITE-BEGIN kselftest.x tap\nok 1 a\nok 2 b # SKIP no\n'
+               'MAGPIE-SUITE-END kselftest.x rc=0\nMAGPIE-GUEST-END\n', '')
+    report.summarize(rs, out)
+    tail = out.getvalue().rstrip('\n').splitlines()[-2:]
+    check('with skips the final line still reads N passed, N failed',
+          tail[0] == '1 skipped (neither passed nor failed)' and
+          re.fullmatch(r'\d+ passed, 0 failed', tail[1]) is not None, tail)
 
     print('TAP version 13')
     for i, (name, ok, detail) in enumerate(checks, 1):
