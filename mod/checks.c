@@ -50,6 +50,31 @@ int magpie_check_suite_register(struct magpie_check_suite *suite)
 EXPORT_SYMBOL_GPL(magpie_check_suite_register);
 
 /**
+ * magpie_check_suite_load() - a benchmark module's init: run once, then register
+ * @suite: the suite, as for magpie_check_suite_register()
+ * @scale: the module's scale parameter, 1..MAGPIE_RUN_SCALE_MAX
+ * @run_now: run the suite once first, its results to the kernel log only
+ *	(the module's run_on_load parameter)
+ *
+ * Return: 0, -EINVAL for a @scale out of range, the run's error, or
+ * magpie_check_suite_register()'s.
+ */
+int magpie_check_suite_load(struct magpie_check_suite *suite, unsigned int scale, bool run_now)
+{
+	int ret;
+
+	if (!scale || scale > MAGPIE_RUN_SCALE_MAX)
+		return -EINVAL;
+	if (run_now) {
+		ret = suite->run(NULL, scale);
+		if (ret)
+			return ret;
+	}
+	return magpie_check_suite_register(suite);
+}
+EXPORT_SYMBOL_GPL(magpie_check_suite_load);
+
+/**
  * magpie_check_suite_unregister() - withdraw a suite
  * @suite: a registered suite
  *

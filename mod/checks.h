@@ -50,6 +50,7 @@ struct magpie_check_suite {
 };
 
 int magpie_check_suite_register(struct magpie_check_suite *suite);
+int magpie_check_suite_load(struct magpie_check_suite *suite, unsigned int scale, bool run_now);
 void magpie_check_suite_unregister(struct magpie_check_suite *suite);
 void magpie_result_ratio(struct magpie_results *res, const char *name, const char *peer,
 			 const char *unit, bool tput, u64 magpie, u64 peer_value, u64 ops);

@@ -491,16 +491,7 @@ static struct magpie_check_suite bench_suite = {
 
 static int __init magpie_bench_init(void)
 {
-	int ret;
-
-	if (!scale || scale > 100)
-		return -EINVAL;
-	if (run_on_load) {
-		ret = bench_run(NULL, scale);
-		if (ret)
-			return ret;
-	}
-	return magpie_check_suite_register(&bench_suite);
+	return magpie_check_suite_load(&bench_suite, scale, run_on_load);
 }
 
 static void __exit magpie_bench_exit(void)
