@@ -156,6 +156,8 @@ extern struct list_head magpie_caches;
 struct magpie_kspan *magpie_kspan_alloc(unsigned int npages, gfp_t gfp);
 void magpie_kspan_free(struct magpie_kspan *ks);
 void magpie_central_init(struct magpie_central *central);
+struct list_head *magpie_central_list(struct magpie_central *central,
+				      enum magpie_span_list which);
 unsigned int magpie_central_alloc(struct magpie_cache *cache, void **objs,
 				  unsigned int nr, gfp_t gfp);
 void magpie_central_free(struct magpie_cache *cache, void **objs, unsigned int nr,

@@ -28,8 +28,15 @@ void magpie_central_init(struct magpie_central *central)
 	central->lock_count = 0;
 }
 
-static struct list_head *magpie_central_list(struct magpie_central *central,
-					     enum magpie_span_list which)
+/**
+ * magpie_central_list() - the list of a cache's spans that @which names
+ * @central: the cache's central lists
+ * @which: partial, full or empty
+ *
+ * Return: the list head; the caller holds @central's lock to walk it.
+ */
+struct list_head *magpie_central_list(struct magpie_central *central,
+				      enum magpie_span_list which)
 {
 	switch (which) {
 	case MAGPIE_SPAN_PARTIAL:

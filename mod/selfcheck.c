@@ -87,8 +87,7 @@ static int magpie_selfcheck_cache(struct magpie_cache *cache, u64 *spans)
 
 	spin_lock_irqsave(&central->lock, flags);
 	for (i = 0; i < ARRAY_SIZE(lists) && !bad; i++) {
-		head = lists[i] == MAGPIE_SPAN_PARTIAL ? &central->partial :
-		       lists[i] == MAGPIE_SPAN_FULL ? &central->full : &central->empty;
+		head = magpie_central_list(central, lists[i]);
 		list_for_each_entry(ks, head, node) {
 			bad = magpie_selfcheck_span(cache, ks, lists[i]);
 			if (bad) {
