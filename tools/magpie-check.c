@@ -21,6 +21,8 @@
 
 #include <linux/magpie.h>
 
+#include "json.h"
+
 static void print_usage(FILE *f)
 {
 	fprintf(f,
@@ -113,23 +115,6 @@ static void print_text(const struct magpie_result *r, unsigned int n)
 	}
 }
 
-/* The kernel's strings are names ([a-z0-9_]); anything else is escaped. */
-static void json_string(const char *s, size_t max)
-{
-	size_t i;
-
-	putchar('"');
-	for (i = 0; i < max && s[i]; i++) {
-		unsigned char c = s[i];
-
-		if (c < 0x20 || c == '"' || c == '\\' || c >= 0x7f)
-			printf("\\u%04x", c);
-		else
-			putchar(c);
-	}
-	putchar('"');
-}
-
 static void print_json(const struct magpie_result *r, unsigned int n, unsigned int count,
 		       unsigned int failed)
 {
@@ -138,15 +123,15 @@ static void print_json(const struct magpie_result *r, unsigned int n, unsigned i
 	printf("{\"version\":\"1.0\",\"count\":%u,\"failed\":%u,\"results\":[", count, failed);
 	for (i = 0; i < n; i++, r++) {
 		printf("%s{\"suite\":", i ? "," : "");
-		json_string(r->suite, sizeof(r->suite));
+		json_string(r->suite);
 		printf(",\"name\":");
-		json_string(r->name, sizeof(r->name));
+		json_string(r->name);
 		printf(",\"kind\":\"%s\",\"status\":%d", kind_name(r->kind), r->status);
 		if (r->kind != MAGPIE_RESULT_CHECK) {
 			printf(",\"peer\":");
-			json_string(r->peer, sizeof(r->peer));
+			json_string(r->peer);
 			printf(",\"unit\":");
-			json_string(r->unit, sizeof(r->unit));
+			json_string(r->unit);
 			printf(",\"ratio\":%llu.%03llu,\"magpie\":%llu,\"peer_value\":%llu",
 			       (unsigned long long)r->ratio_milli / 1000,
 			       (unsigned long long)r->ratio_milli % 1000,

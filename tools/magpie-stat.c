@@ -21,6 +21,8 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "json.h"
+
 #define MAX_COLS	32
 #define MAX_ROWS	4096
 #define MAX_SUMMARY	8
@@ -226,20 +228,6 @@ static void print_table(const struct table *t, unsigned int max_rows)
 		printf("... %u more rows\n", t->nrows - shown);
 	for (i = 0; i < t->nsummary; i++)
 		printf("%s\n", t->summary[i]);
-}
-
-static void json_string(const char *s)
-{
-	putchar('"');
-	for (; *s; s++) {
-		if (*s == '"' || *s == '\\')
-			printf("\\%c", *s);
-		else if ((unsigned char)*s < 0x20)
-			printf("\\u%04x", *s);
-		else
-			putchar(*s);
-	}
-	putchar('"');
 }
 
 /* A field that is a plain decimal number is a JSON number, else a string. */

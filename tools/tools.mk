@@ -9,21 +9,21 @@
 
 TOOLS_CFLAGS := -std=gnu11 -O2 -Wall -Wextra -Werror
 
-$(BUILD)/tools/magpie-stat: tools/magpie-stat.c
+$(BUILD)/tools/magpie-stat: tools/magpie-stat.c tools/json.h
 	@mkdir -p $(dir $@)
 	$(HOSTCC) $(TOOLS_CFLAGS) -o $@ $<
 
-$(BUILD)/tools/magpie-stat-static: tools/magpie-stat.c
+$(BUILD)/tools/magpie-stat-static: tools/magpie-stat.c tools/json.h
 	@mkdir -p $(dir $@)
 	$(HOSTCC) $(TOOLS_CFLAGS) -static -o $@ $<
 
 # magpie-check: MAGPIE_IOC_RUN_CHECKS from the command line; static for
 # the guests, which run it in check and bench mode.
-$(BUILD)/tools/magpie-check: tools/magpie-check.c uapi/linux/magpie.h
+$(BUILD)/tools/magpie-check: tools/magpie-check.c tools/json.h uapi/linux/magpie.h
 	@mkdir -p $(dir $@)
 	$(HOSTCC) $(TOOLS_CFLAGS) -I$(TOP)/uapi -o $@ $<
 
-$(BUILD)/tools/magpie-check-static: tools/magpie-check.c uapi/linux/magpie.h
+$(BUILD)/tools/magpie-check-static: tools/magpie-check.c tools/json.h uapi/linux/magpie.h
 	@mkdir -p $(dir $@)
 	$(HOSTCC) $(TOOLS_CFLAGS) -static -I$(TOP)/uapi -o $@ $<
 
