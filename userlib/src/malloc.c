@@ -119,41 +119,54 @@ static void shim_atfork_release(void)
  * that returned NULL, saying only "memory exhausted"); running out of
  * memory is said too, and left to the program as ENOMEM.
  */
+enum shim_no_arena {
+	SHIM_BAD_BACKEND,
+	SHIM_NO_DEVICE,
+	SHIM_DEVICE_DENIED,
+	SHIM_DEVICE_VERSION,
+	SHIM_NO_MEMORY,
+};
+
 static const char *const shim_no_arena_msg[] = {
+	[SHIM_BAD_BACKEND] =
 	"libmagpie-malloc: MAGPIE_BACKEND must be device, anon or auto\n",
+	[SHIM_NO_DEVICE] =
 	"libmagpie-malloc: MAGPIE_BACKEND=device but there is no /dev/magpie (is magpie.ko loaded?)\n",
+	[SHIM_DEVICE_DENIED] =
 	"libmagpie-malloc: MAGPIE_BACKEND=device but /dev/magpie may not be opened by this user\n",
+	[SHIM_DEVICE_VERSION] =
 	"libmagpie-malloc: /dev/magpie speaks another API version than this library\n",
+	[SHIM_NO_MEMORY] =
 	"libmagpie-malloc: no memory for a first arena (MAGPIE_ARENA_SIZE?)\n",
 };
 
 static void shim_no_first_arena(int err)
 {
-	unsigned int msg;
+	enum shim_no_arena why;
 
 	switch (err) {
 	case EINVAL:
-		msg = 0;
+		why = SHIM_BAD_BACKEND;
 		break;
 	case ENOENT:
 	case ENODEV:
 	case ENXIO:
-		msg = 1;
+		why = SHIM_NO_DEVICE;
 		break;
 	case EACCES:
 	case EPERM:
-		msg = 2;
+		why = SHIM_DEVICE_DENIED;
 		break;
 	case EPROTO:
 	case EOPNOTSUPP:
-		msg = 3;
+		why = SHIM_DEVICE_VERSION;
 		break;
 	default:
-		shim_say(shim_no_arena_msg[4]);
+		shim_say(shim_no_arena_msg[SHIM_NO_MEMORY]);
 		errno = err;
 		return;
 	}
-	shim_say(shim_no_arena_msg[msg]);
+	shim_say(shim_no_arena_msg[why]);
 	abort();
 }
 
