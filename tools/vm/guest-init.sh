@@ -142,17 +142,27 @@ check_busy() {
 	grep -q '^bench noop_[0-9]cpu_tput magpie/unbound_wq [0-9]*\.[0-9]* (magpie' /tmp/bench.out
 }
 
+# The benchmark modules' context lines in the log (settings, the pool's
+# parks and empty wakeups), which magpie-check's records do not carry.
+bench_log_context() {
+	dmesg | sed -n -e 's/.*magpie_bench: \(init_on.*\)/\1/p' \
+		-e 's/.*magpie_bench: \(pool: .*\)/\1/p'
+}
+
 run_magpie_check() {
 	out "MAGPIE-SUITE-BEGIN guest.magpie_check tap"
 	step_n=0
 	step "magpie-check --self: every self-check passes" check_self
 	step "magpie-check --bench caches without its module says so" check_needs_module
+	step "insmod magpie_pool_bench.ko scale=0 refused" not insmod /magpie/magpie_pool_bench.ko scale=0
+	step "insmod magpie_bench.ko scale=101 refused" not insmod /magpie/magpie_bench.ko scale=101
 	step "insmod magpie_pool_bench.ko run_on_load=0" insmod /magpie/magpie_pool_bench.ko run_on_load=0
 	step "a second run while the pool benchmark runs: EBUSY" check_busy
 	step "rmmod magpie_pool_bench" rmmod magpie_pool_bench
 	out "MAGPIE-SUITE-END guest.magpie_check rc=0"
 }
 
+not() { ! "$@"; }
 no_proc_dir() { [ ! -e /proc/magpie ]; }
 # magpie-stat reads every /proc/magpie file: four tables, valid JSON shape.
 stat_tables() { [ "$(magpie-stat --once | grep -c '^== ')" = 4 ]; }
@@ -212,8 +222,7 @@ bench)
 		insmod /magpie/magpie_bench.ko run_on_load=0 &&
 		insmod /magpie/magpie_pool_bench.ko run_on_load=0 &&
 		magpie-check --bench all ${scale:+--scale $scale} &&
-		dmesg | sed -n -e 's/.*magpie_bench: \(init_on.*\)/\1/p' \
-			-e 's/.*magpie_bench: \(pool: .*\)/\1/p' &&
+		bench_log_context &&
 		rmmod magpie_bench magpie_pool_bench &&
 		/magpie/arena_bench &&
 		/magpie/backend_bench &&
@@ -251,6 +260,7 @@ run)
 		echo "   others below 1 do)"
 		insmod /magpie/magpie_pool_bench.ko run_on_load=0 &&
 		magpie-check --bench pool && rmmod magpie_pool_bench
+		bench_log_context
 		echo
 		echo "== the worker pool after it: magpie-stat pool"
 		magpie-stat --once pool

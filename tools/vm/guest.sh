@@ -51,8 +51,8 @@ fi
 virtfs=()
 if [ "$mode" = check ]; then
 	virtfs=(-virtfs "local,path=/,mount_tag=hostroot,security_model=none,readonly=on,multidevs=remap")
-	krel=$(basename "$(dirname "$image")")
-	krel=${krel#stock-}
+	# The image names its own release ("..., version 6.1.0-56-amd64 (...").
+	krel=$(file -bL "$image" | sed -n 's/.*, version \([^ ]*\) .*/\1/p')
 	if [ "$kname" = stock ] && [ -f "/lib/modules/$krel/modules.dep" ]; then
 		mkdir -p "$root/magpie/kmods"
 		for m in virtio_pci 9pnet_virtio 9p; do
