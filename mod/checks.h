@@ -18,6 +18,10 @@ struct module;
 
 /**
  * struct magpie_results - where a run's results go
+ *
+ * Owned by one run, which holds magpie_checks_mutex throughout; suites
+ * write to it from their own kthreads only while the run waits for them.
+ *
  * @buf: the records, @capacity of them
  * @capacity: records @buf holds
  * @count: records produced (beyond @capacity they are counted, not kept)

@@ -43,7 +43,12 @@ static bool run_on_load = true;
 module_param(run_on_load, bool, 0444);
 MODULE_PARM_DESC(run_on_load, "run every benchmark while loading (default Y)");
 
-/* The run in progress: its scale and where its results go (NULL: the log only). */
+/*
+ * The run in progress: its scale and where its results go (NULL: the log
+ * only). Set before the benchmark kthread starts and read only by it; runs
+ * never overlap (the load-time run ends before the suite is registered,
+ * and magpie_checks_mutex serialises the others).
+ */
 static unsigned int bench_scale;
 static struct magpie_results *bench_res;
 
