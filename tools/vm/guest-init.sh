@@ -81,7 +81,29 @@ run_kunit() {
 
 # The host's root, read-only over virtio-9p, with this guest's proc, dev
 # and a tmpfs over its /proc, /dev and /tmp: real programs chrooted in it
-# see the host's files and this kernel's /dev/magpie.
+# see the host's files and this kernel's /dev/magpie. A build tree under
+# the host's /tmp (a CI clone, say) would vanish under the tmpfs: it is
+# bound back in, through a bind of the host's /tmp made before.
+mount_host_tmp() {
+	case "$MAGPIE_HOST_BUILD" in
+	/tmp/*)
+		mkdir -p /hosttmp &&
+		mount -o bind /host/tmp /hosttmp &&
+		mount -t tmpfs tmp /host/tmp &&
+		mkdir -p "/host$MAGPIE_HOST_BUILD" &&
+		mount -o bind "/hosttmp${MAGPIE_HOST_BUILD#/tmp}" "/host$MAGPIE_HOST_BUILD"
+		;;
+	*) mount -t tmpfs tmp /host/tmp ;;
+	esac
+}
+
+umount_host_tmp() {
+	case "$MAGPIE_HOST_BUILD" in
+	/tmp/*) umount "/host$MAGPIE_HOST_BUILD" && umount /host/tmp && umount /hosttmp ;;
+	*) umount /host/tmp ;;
+	esac
+}
+
 mount_host() {
 	if [ -f /magpie/kmods/order ]; then
 		while read -r m; do
@@ -92,12 +114,15 @@ mount_host() {
 	mount -t 9p -o trans=virtio,version=9p2000.L,msize=262144,ro hostroot /host &&
 	mount -t proc proc /host/proc &&
 	mount -t devtmpfs dev /host/dev &&
-	mount -t tmpfs tmp /host/tmp &&
-	test -x "/host$MAGPIE_HOST_BUILD/host/userlib-preload"
+	mount_host_tmp || return 1
+	test -x "/host$MAGPIE_HOST_BUILD/host/userlib-preload" || {
+		echo "no $MAGPIE_HOST_BUILD/host/userlib-preload in the host's root"
+		return 1
+	}
 }
 
 umount_host() {
-	umount /host/tmp && umount /host/dev && umount /host/proc && umount /host
+	umount_host_tmp && umount /host/dev && umount /host/proc && umount /host
 }
 
 # python3, cc and a threaded program under libmagpie-malloc.so on the
