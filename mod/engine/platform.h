@@ -73,6 +73,9 @@ typedef __u64 u64;
 #define likely(x)	__builtin_expect(!!(x), 1)
 #define unlikely(x)	__builtin_expect(!!(x), 0)
 #endif
+#ifndef noinline
+#define noinline	__attribute__((__noinline__))
+#endif
 
 #define MAGPIE_STATIC_ASSERT(expr, msg)	static_assert(expr, msg)
 #define EXPORT_SYMBOL_FOR_MAGPIE_TESTS(sym)	MAGPIE_STATIC_ASSERT(1, #sym)

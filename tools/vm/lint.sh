@@ -10,12 +10,14 @@ set -uo pipefail
 
 # Deliberate exceptions, each with its reason:
 #  compat.h    is the one place that compares kernel versions.
-#  platform.h  defines the engine's export macro in terms of EXPORT_SYMBOL_IF_KUNIT.
+#  platform.h  defines the engine's export macro in terms of EXPORT_SYMBOL_IF_KUNIT,
+#              and for userspace the kernel's attribute macros (noinline), as
+#              include/linux/compiler_attributes.h does.
 #  magpie_sizeclasses.h  is a generated X-macro table, a list by design.
 declare -A IGNORE=(
 	[uapi/linux/magpie_sizeclasses.h]=COMPLEX_MACRO,MACRO_ARG_REUSE
 	[mod/compat.h]=LINUX_VERSION_CODE,CONSTANT_COMPARISON
-	[mod/engine/platform.h]=EXPORT_SYMBOL
+	[mod/engine/platform.h]=EXPORT_SYMBOL,PREFER_DEFINED_ATTRIBUTE_MACRO
 )
 
 kdir=${1:-}

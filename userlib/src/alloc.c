@@ -7,7 +7,7 @@
  */
 #include <string.h>
 
-#include "internal.h"
+#include "fastpath.h"
 
 static bool mgp_arena_ok(const struct mgp_arena *a)
 {
@@ -33,19 +33,15 @@ static bool mgp_arena_ok(const struct mgp_arena *a)
 int mgp_lookup(struct mgp_arena *a, const void *ptr, struct mgp_ref *ref)
 {
 	uintptr_t off = (uintptr_t)ptr - (uintptr_t)a->data, rel;
-	u32 page, h, st, c, idx;
+	u32 h, c;
+	u8 st;
 
-	if ((uintptr_t)ptr < (uintptr_t)a->data ||
-	    off >= (uintptr_t)a->nr_pages << MGP_PAGE_SHIFT)
+	if (off >= (uintptr_t)a->nr_pages << MGP_PAGE_SHIFT)
 		return -EFAULT;
-	page = (u32)(off >> MGP_PAGE_SHIFT);
-	if (page < a->heap_first)
-		return -EINVAL;
-	h = mgp_heap_run_of(a, page);
+	h = mgp_run_head_state(a, (u32)(off >> MGP_PAGE_SHIFT), &st);
 	if (h == MGP_NIL)
 		return -EINVAL;
-	rel = (uintptr_t)ptr - (uintptr_t)mgp_page_addr(a, h);
-	st = mgp_load(&a->pages[h].state);
+	rel = off - ((uintptr_t)h << MGP_PAGE_SHIFT);
 	ref->head = h;
 	ref->state = st;
 	ref->npages = mgp_load(&a->pages[h].npages);
@@ -53,7 +49,6 @@ int mgp_lookup(struct mgp_arena *a, const void *ptr, struct mgp_ref *ref)
 		if (rel)
 			return -EINVAL;
 		ref->class = 0;
-		ref->idx = 0;
 		return 0;
 	}
 	if (st != MGP_PG_SPAN)
@@ -61,12 +56,9 @@ int mgp_lookup(struct mgp_arena *a, const void *ptr, struct mgp_ref *ref)
 	c = mgp_load(&a->pages[h].class);
 	if (!c || c >= MAGPIE_NR_SIZECLASSES)
 		return -EINVAL;
-	/* As the engine's span index: exact for every offset in a span. */
-	idx = (u32)(((u64)rel * a->mul[c]) >> 32);
-	if ((uintptr_t)idx * magpie_class_size(c) != rel || idx >= magpie_sizeclasses[c].nobjs)
+	if (!mgp_object_start(a, c, rel))
 		return -EINVAL;
 	ref->class = c;
-	ref->idx = idx;
 	return 0;
 }
 
@@ -106,16 +98,27 @@ static void *alloc_large(struct mgp_arena *a, size_t size, u32 align_pages, bool
 	return mgp_page_addr(a, h);
 }
 
-MGP_API void *mgp_alloc(struct mgp_arena *a, size_t size)
+static noinline void *alloc_slow(struct mgp_arena *a, size_t size)
 {
 	bool clean;
 
 	if (unlikely(!mgp_arena_ok(a)))
 		return mgp_fail(EINVAL);
 	mgp_heap_check_pressure(a);
-	if (likely(size <= MAGPIE_MAX_SMALL_SIZE))
+	if (size <= MAGPIE_MAX_SMALL_SIZE)
 		return alloc_small(a, magpie_size_to_class(size ? size : 1));
 	return alloc_large(a, size, 1, &clean);
+}
+
+MGP_API void *mgp_alloc(struct mgp_arena *a, size_t size)
+{
+	if (likely(mgp_arena_ok(a) && size <= MAGPIE_MAX_SMALL_SIZE)) {
+		void *obj = mgp_alloc_fast(a, magpie_size_to_class(size ? size : 1));
+
+		if (likely(obj))
+			return obj;
+	}
+	return alloc_slow(a, size);
 }
 
 MGP_API void *mgp_calloc(struct mgp_arena *a, size_t nmemb, size_t size)
@@ -199,13 +202,11 @@ static int free_small(struct mgp_arena *a, void *p, unsigned int class)
 	return err ? mgp_free_error(a, err) : 0;
 }
 
-MGP_API int mgp_free(struct mgp_arena *a, void *p)
+static noinline int free_slow(struct mgp_arena *a, void *p)
 {
 	struct mgp_ref ref;
 	int err;
 
-	if (!p)
-		return 0;
 	if (unlikely(!mgp_arena_ok(a))) {
 		errno = EINVAL;
 		return -1;
@@ -219,6 +220,15 @@ MGP_API int mgp_free(struct mgp_arena *a, void *p)
 		return err ? mgp_free_error(a, err) : 0;
 	}
 	return free_small(a, p, ref.class);
+}
+
+MGP_API int mgp_free(struct mgp_arena *a, void *p)
+{
+	if (!p)
+		return 0;
+	if (likely(mgp_arena_ok(a) && mgp_free_fast(a, p)))
+		return 0;
+	return free_slow(a, p);
 }
 
 static size_t ref_size(const struct mgp_ref *ref)

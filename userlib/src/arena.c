@@ -233,8 +233,10 @@ static int arena_setup(struct mgp_arena *a, const struct mgp_arena_opts *o)
 	a->secret = mgp_secret(a);
 	/* From 1: a thread's "no cache remembered" is generation 0. */
 	a->gen = __atomic_add_fetch(&mgp_arena_gen, 1, __ATOMIC_RELAXED);
-	for (c = 1; c < MAGPIE_NR_SIZECLASSES; c++)
-		a->mul[c] = 0xffffffffu / magpie_class_size(c) + 1;
+	for (c = 1; c < MAGPIE_NR_SIZECLASSES; c++) {
+		a->geom[c].div = UINT64_MAX / magpie_class_size(c) + 1;
+		a->geom[c].end = magpie_class_size(c) * magpie_sizeclasses[c].nobjs;
+	}
 	/* The header's epoch as we find it needs no answer. */
 	a->pressure_seen = mgp_load(&a->hdr->pressure_epoch);
 	mgp_store(&a->hdr->pressure_seen, a->pressure_seen);

@@ -6,7 +6,7 @@
  * one that gets an object back returns to it, and one that empties goes
  * back to the page heap, which caches and later releases its pages.
  */
-#include "internal.h"
+#include "fastpath.h"
 
 void mgp_central_init(struct mgp_arena *a)
 {
@@ -143,7 +143,7 @@ static int central_free_locked(struct mgp_arena *a, unsigned int class, void *ob
 	int idx;
 
 	*emptied = MGP_NIL;
-	h = mgp_heap_run_of(a, (u32)(((char *)obj - a->data) >> MGP_PAGE_SHIFT));
+	h = mgp_run_head(a, (u32)(((char *)obj - a->data) >> MGP_PAGE_SHIFT));
 	if (h == MGP_NIL)
 		return -EINVAL;
 	d = mgp_desc(a, h);

@@ -124,31 +124,47 @@ struct mgp_central {
 #define MGP_HEAP_EXACT		63
 #define MGP_HEAP_LISTS		(MGP_HEAP_EXACT + 1)
 
+/**
+ * struct mgp_class_geom - where the objects of a size class start in a span
+ * @div: ceil(2^64 / object size): an offset @rel below 2^32 is a multiple
+ *	of the size exactly when @rel * @div (mod 2^64) < @div (Lemire, Kaser
+ *	and Kurz, "Faster remainder by direct computation", 2019)
+ * @end: bytes of the span its objects cover, nobjs * size
+ */
+struct mgp_class_geom {
+	u64 div;
+	u32 end;
+	u32 pad;
+};
+
 struct mgp_tcache;
 
 /**
  * struct mgp_arena - an arena's process-private state (its own mapping)
  *
- * Set at create and read-only afterwards: @magic .. @mul.
+ * Set at create and read-only afterwards: @magic .. @cache_limit, except
+ * @pressure_seen.
  * Under @heap_lock: @free_head .. @hwm.
- * Relaxed atomics, any thread: @pressure_seen and the counters after it.
+ * Relaxed atomics, any thread: @pressure_seen and the counters after @hwm.
  */
 struct mgp_arena {
+	/* What the fast paths read, in the first cache line. */
 	u32 magic;
 	u32 nr_pages;		/* data pages */
 	u32 heap_first;		/* first heap page (after the descriptors) */
 	u32 cache_ms;
-	char *base;		/* the mapping */
+	u64 gen;		/* unique per arena ever made in this process */
+	u64 secret;		/* double-free key: see mgp_free_key() */
 	char *data;		/* the data area */
-	struct magpie_arena_header *hdr;
 	struct mgp_page *pages;
+	struct magpie_arena_header *hdr;
+	u64 pressure_seen;
+	struct mgp_class_geom geom[MAGPIE_NR_SIZECLASSES];
+	char *base;		/* the mapping */
 	struct mgp_span_desc *descs;	/* indexed by page - heap_first */
 	struct mgp_os os;
 	pthread_key_t tc_key;
-	u64 gen;		/* unique per arena ever made in this process */
-	u64 secret;		/* double-free key: see mgp_free_key() */
 	u64 cache_limit;
-	u32 mul[MAGPIE_NR_SIZECLASSES];	/* offset -> index reciprocals */
 
 	pthread_mutex_t heap_lock;
 	u32 free_head[MGP_HEAP_LISTS];	/* [0]: runs above MGP_HEAP_EXACT pages */
@@ -159,7 +175,6 @@ struct mgp_arena {
 	u64 in_use_pages;
 	u32 hwm;			/* pages below this were carved at least once */
 
-	u64 pressure_seen;
 	u64 bytes_released;
 	u64 releases;
 	u64 large_objects;
@@ -206,14 +221,12 @@ static inline u64 mgp_free_key(const struct mgp_arena *a, const void *obj)
  * @head: head page of the run
  * @state: MGP_PG_SPAN or MGP_PG_LARGE
  * @class: the size class (0 for large)
- * @idx: object index in the span
  * @npages: the run's length
  */
 struct mgp_ref {
 	u32 head;
 	u32 state;
 	u32 class;
-	u32 idx;
 	u32 npages;
 };
 
@@ -228,18 +241,22 @@ int mgp_heap_free_large(struct mgp_arena *a, u32 head);
 void mgp_heap_release_cached(struct mgp_arena *a, bool pressure);
 void mgp_heap_check_pressure_slow(struct mgp_arena *a, u64 epoch);
 u64 mgp_heap_in_use(struct mgp_arena *a, u32 *hwm);
-u32 mgp_heap_run_of(struct mgp_arena *a, u32 page);
 
 /*
- * Checked on every call: a relaxed load is enough, the epoch is a hint and
- * a late look only answers one call later.
+ * Whether the kernel raised the pressure epoch since this process last
+ * answered. A relaxed load is enough: the epoch is a hint, and a late look
+ * only answers one call later.
  */
+static inline bool mgp_heap_pressure_pending(const struct mgp_arena *a)
+{
+	return mgp_load(&a->hdr->pressure_epoch) != mgp_load(&a->pressure_seen);
+}
+
+/* Checked by every call; the fast paths leave it to their slow paths. */
 static inline void mgp_heap_check_pressure(struct mgp_arena *a)
 {
-	u64 epoch = mgp_load(&a->hdr->pressure_epoch);
-
-	if (unlikely(epoch != mgp_load(&a->pressure_seen)))
-		mgp_heap_check_pressure_slow(a, epoch);
+	if (unlikely(mgp_heap_pressure_pending(a)))
+		mgp_heap_check_pressure_slow(a, mgp_load(&a->hdr->pressure_epoch));
 }
 
 /* central.c */

@@ -21,7 +21,7 @@
 #include <string.h>
 #include <unistd.h>
 
-#include "internal.h"
+#include "fastpath.h"
 
 #define MGP_EXPORT		__attribute__((visibility("default")))
 #define MGP_SHIM_ARENAS		16
@@ -277,25 +277,49 @@ static inline size_t shim_round(size_t size)
 		__p;							\
 	})
 
-MGP_EXPORT void *malloc(size_t size)
+/* Out of line, so that the fast paths need no stack frame. */
+static noinline void *malloc_slow(size_t size)
 {
 	if (unlikely(shim_in_init))
 		return boot_alloc(size);
 	return SHIM_ALLOC(mgp_alloc(a, shim_round(size)));
 }
 
+MGP_EXPORT void *malloc(size_t size)
+{
+	struct mgp_arena *a = __atomic_load_n(&shim_cur, __ATOMIC_ACQUIRE);
+
+	/* A hit in this thread's cache of the current arena: no call. */
+	if (likely(a && size <= MAGPIE_MAX_SMALL_SIZE && !shim_in_init)) {
+		void *p = mgp_alloc_fast(a, magpie_size_to_class(shim_round(size ? size : 1)));
+
+		if (likely(p))
+			return p;
+	}
+	return malloc_slow(size);
+}
+
+static noinline void free_slow(struct mgp_arena *a, void *p)
+{
+	int err = errno;
+
+	/* Refused frees are counted in the arena's stats; free() has no error. */
+	mgp_free(a, p);
+	errno = err;
+}
+
 MGP_EXPORT void free(void *p)
 {
 	struct mgp_arena *a;
-	int err = errno;
 
-	if (!p || is_boot(p))
-		return;
 	a = shim_owner(p);
-	/* Refused frees are counted in the arena's stats; free() has no error. */
-	if (a)
-		mgp_free(a, p);
-	errno = err;
+	/* NULL, the bootstrap buffer's blocks, and pointers not ours. */
+	if (unlikely(!a))
+		return;
+	/* The fast path makes no call, so errno needs no saving there. */
+	if (likely(mgp_free_fast(a, p)))
+		return;
+	free_slow(a, p);
 }
 
 MGP_EXPORT void cfree(void *p)

@@ -11,12 +11,12 @@
  *	     older than cache_ms, when the cached bytes pass cache_limit,
  *	     under pressure, on trim, or when the heap runs out.
  * Everything here runs under a->heap_lock; the page records it writes
- * are read without the lock by mgp_lookup() (alloc.c), hence the atomics.
+ * are read without the lock by the lookups of fastpath.h and alloc.c, hence the atomics.
  */
 #define _GNU_SOURCE
 #include <time.h>
 
-#include "internal.h"
+#include "fastpath.h"
 
 #define pg(a, p)	(&(a)->pages[p])
 
@@ -120,19 +120,10 @@ static void free_make(struct mgp_arena *a, u32 s, u32 n, bool dirty)
 	free_link(a, s);
 }
 
-/*
- * The head of the run holding page @p, or MGP_NIL when @p's record names
- * no current run that covers it (stale records are rejected here).
- */
+/* The head of the run holding page @p: see mgp_run_head(). */
 static u32 run_head(struct mgp_arena *a, u32 p)
 {
-	u32 h = pg_state(a, p) == MGP_PG_TAIL ? pg_next(a, p) : p;
-
-	if (h < a->heap_first || h >= a->nr_pages || pg_state(a, h) < MGP_PG_FREE)
-		return MGP_NIL;
-	if (p - h >= pg_npages(a, h))
-		return MGP_NIL;
-	return h;
+	return mgp_run_head(a, p);
 }
 
 /* Puts [s, s + n) into the heap, merged with free neighbours. */
@@ -510,10 +501,4 @@ void mgp_heap_init(struct mgp_arena *a)
 	a->hwm = a->heap_first;
 	if (a->nr_pages > a->heap_first)
 		free_make(a, a->heap_first, a->nr_pages - a->heap_first, false);
-}
-
-/* For mgp_lookup(): the run covering @page, validated as run_head() does. */
-u32 mgp_heap_run_of(struct mgp_arena *a, u32 page)
-{
-	return run_head(a, page);
 }

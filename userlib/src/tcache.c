@@ -16,23 +16,7 @@
 #define _GNU_SOURCE
 #include <sys/mman.h>
 
-#include "internal.h"
-
-/**
- * struct mgp_tcache - one thread's cache of one arena
- * @arena: the arena
- * @next: next cache of the arena (a->tcaches, under a->tc_lock)
- * @prev: previous one
- * @bytes: length of this mapping (the magazines follow the struct)
- * @pair: loaded and previous magazine per class
- */
-struct mgp_tcache {
-	struct mgp_arena *arena;
-	struct mgp_tcache *next;
-	struct mgp_tcache *prev;
-	size_t bytes;
-	struct magpie_mag_pair pair[MAGPIE_NR_SIZECLASSES];
-};
+#include "fastpath.h"
 
 /* What this thread is doing with caches; initial-exec: no allocation. */
 #define MGP_TC_READY	0
@@ -40,13 +24,9 @@ struct mgp_tcache {
 #define MGP_TC_EXITING	2
 static __thread int mgp_tc_state __attribute__((tls_model("initial-exec")));
 
-/*
- * The last cache this thread used, found without pthread_getspecific().
- * Keyed by the arena's generation, not its address: a closed arena's
- * address may come back for a new one, its generation never does.
- */
-static __thread u64 mgp_tc_last_gen __attribute__((tls_model("initial-exec")));
-static __thread struct mgp_tcache *mgp_tc_last __attribute__((tls_model("initial-exec")));
+/* See fastpath.h. */
+__thread u64 mgp_tc_last_gen __attribute__((tls_model("initial-exec")));
+__thread struct mgp_tcache *mgp_tc_last __attribute__((tls_model("initial-exec")));
 
 static void tcache_remember(struct mgp_arena *a, struct mgp_tcache *tc)
 {

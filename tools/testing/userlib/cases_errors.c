@@ -11,6 +11,7 @@
 #include <unistd.h>
 
 #include "ut.h"
+#include "../../../userlib/src/fastpath.h"
 
 MT_CASE(null_arena)
 {
@@ -127,6 +128,27 @@ MT_CASE(interior_pointers)
 	mgp_arena_close(a);
 }
 
+/*
+ * Every offset of a span of every class against plain division: the
+ * multiply-and-compare test that frees and lookups use to refuse interior
+ * pointers (mgp_object_start()) accepts exactly the objects' starts.
+ */
+MT_CASE(object_starts_exact)
+{
+	struct mgp_arena *a = ut_arena(64 << 20, 0, 0);
+	unsigned int c, wrong = 0;
+	uintptr_t rel, size, end;
+
+	for (c = 1; c < MAGPIE_NR_SIZECLASSES; c++) {
+		size = magpie_class_size(c);
+		end = size * magpie_sizeclasses[c].nobjs;
+		for (rel = 0; rel < magpie_class_span_bytes(c) + 64; rel++)
+			wrong += mgp_object_start(a, c, rel) != (rel % size == 0 && rel < end);
+	}
+	MT_EXPECT_EQ(wrong, 0);
+	mgp_arena_close(a);
+}
+
 static void *free_and_exit(void *p)
 {
 	struct mgp_arena *a = ((void **)p)[0];
@@ -217,6 +239,7 @@ MT_CASE_LIST(error_cases) = {
 	MT_CASE_ENTRY(bad_create),
 	MT_CASE_ENTRY(foreign_pointers),
 	MT_CASE_ENTRY(interior_pointers),
+	MT_CASE_ENTRY(object_starts_exact),
 	MT_CASE_ENTRY(double_frees),
 	MT_CASE_ENTRY(exhaustion),
 	{}
