@@ -11,7 +11,8 @@
  *	     older than cache_ms, when the cached bytes pass cache_limit,
  *	     under pressure, on trim, or when the heap runs out.
  * Everything here runs under a->heap_lock; the page records it writes
- * are read without the lock by the lookups of fastpath.h and alloc.c, hence the atomics.
+ * are read without the lock by the lookups of fastpath.h and alloc.c,
+ * hence the atomics.
  */
 #define _GNU_SOURCE
 #include <time.h>
@@ -120,19 +121,13 @@ static void free_make(struct mgp_arena *a, u32 s, u32 n, bool dirty)
 	free_link(a, s);
 }
 
-/* The head of the run holding page @p: see mgp_run_head(). */
-static u32 run_head(struct mgp_arena *a, u32 p)
-{
-	return mgp_run_head(a, p);
-}
-
 /* Puts [s, s + n) into the heap, merged with free neighbours. */
 static void heap_insert_free(struct mgp_arena *a, u32 s, u32 n, bool dirty)
 {
 	u32 e = s + n, h;
 
 	if (s > a->heap_first) {
-		h = run_head(a, s - 1);
+		h = mgp_run_head(a, s - 1);
 		if (h != MGP_NIL && pg_state(a, h) == MGP_PG_FREE) {
 			free_unlink(a, h);
 			dirty |= pg(a, h)->class;
@@ -314,7 +309,7 @@ static u32 cache_take(struct mgp_arena *a, u32 n)
  * Marks [s, s + n) in use. Every page of a span names its head (objects
  * start on any of them); a large run needs its head and last page only:
  * its interior is never a valid pointer to free, and a stale record there
- * names no run that covers it (run_head()).
+ * names no run that covers it (mgp_run_head()).
  */
 static void run_mark(struct mgp_arena *a, u32 s, u32 n, u8 state, u8 class)
 {
