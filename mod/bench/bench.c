@@ -29,28 +29,10 @@
 #include <linux/slab.h>
 #include <linux/vmstat.h>
 
-#include "../checks.h"
+#include "bench_module.h"
 #include "../compat.h"
 #include "../magpie.h"
 
-static unsigned int scale = 1;
-module_param(scale, uint, 0444);
-MODULE_PARM_DESC(scale, "multiplies the iteration counts (1..100, default 1)");
-
-static bool run_on_load = true;
-module_param(run_on_load, bool, 0444);
-MODULE_PARM_DESC(run_on_load, "run every benchmark while loading (default Y)");
-
-/*
- * The run in progress: its scale and where its results go (NULL: the log
- * only). Set before the benchmark kthread starts and read only by it; runs
- * never overlap (the load-time run ends before the suite is registered,
- * and magpie_checks_mutex serialises the others).
- */
-static unsigned int bench_scale;
-static struct magpie_results *bench_res;
-
-#define BENCH_RUNS	3
 #define BENCH_BATCH_MAX	1000
 #define BENCH_RING	1024
 
@@ -63,18 +45,6 @@ struct bench_caches {
 };
 
 static struct bench_caches *bc;
-
-static void bench_report(const char *name, u64 mp_ns, u64 sl_ns, u64 ops, bool tput)
-{
-	u64 r = tput ? div64_u64(sl_ns * 1000, max(mp_ns, 1ULL)) :
-		       div64_u64(mp_ns * 1000, max(sl_ns, 1ULL));
-
-	pr_info("bench %s magpie/slub %llu.%03llu (magpie %llu.%llu ns/op, slub %llu.%llu ns/op, %llu ops)\n",
-		name, r / 1000, r % 1000,
-		div64_u64(mp_ns, ops), div64_u64(mp_ns * 10, ops) % 10,
-		div64_u64(sl_ns, ops), div64_u64(sl_ns * 10, ops) % 10, ops);
-	magpie_result_ratio(bench_res, name, "slub", "ns", tput, mp_ns, sl_ns, ops);
-}
 
 /*
  * BENCH_DEFINE(fn, ALLOC, FREE) makes fn_magpie() and fn_slub() from one
@@ -206,17 +176,6 @@ static u64 bench_sizes_##tag(unsigned long rounds)			\
 
 BENCH_SIZES(magpie, magpie_alloc, magpie_free)
 BENCH_SIZES(slub, kmalloc, kfree)
-
-/* Best of BENCH_RUNS for an expression that returns ns. */
-#define BEST(expr)							\
-	({								\
-		u64 __best = U64_MAX;					\
-		int __i;						\
-									\
-		for (__i = 0; __i < BENCH_RUNS; __i++)			\
-			__best = min_t(u64, __best, (expr));		\
-		__best;							\
-	})
 
 /* Producer on CPU 0 allocates, consumer on CPU 1 frees, through a ring. */
 struct bench_ring {
@@ -388,19 +347,19 @@ static void bench_all(void)
 
 	m = BEST(bench_pair_magpie(bc->mp64, iters));
 	s = BEST(bench_pair_slub(bc->sl64, iters));
-	bench_report("pair_64", m, s, iters, false);
+	bench_ratio("pair_64", "slub", m, s, iters, false);
 	/* Seed the floor's stack with one object for this CPU (pinned). */
 	this_cpu_ptr(&bench_floor)->objs[0] = bc;
 	this_cpu_ptr(&bench_floor)->nr = 1;
 	m = BEST(bench_pair_floor(NULL, iters));
 	s = BEST(bench_pair_slub(bc->sl64, iters));
-	bench_report("floor_pair_64", m, s, iters, false);
+	bench_ratio("floor_pair_64", "slub", m, s, iters, false);
 	m = BEST(bench_pair_floor_call(NULL, iters));
 	s = BEST(bench_pair_slub(bc->sl64, iters));
-	bench_report("floor_call_pair_64", m, s, iters, false);
+	bench_ratio("floor_call_pair_64", "slub", m, s, iters, false);
 	m = BEST(bench_pair_magpie(bc->mp256, iters));
 	s = BEST(bench_pair_slub(bc->sl256, iters));
-	bench_report("pair_256", m, s, iters, false);
+	bench_ratio("pair_256", "slub", m, s, iters, false);
 
 	for (k = 0; k < ARRAY_SIZE(batch_n); k++) {
 		unsigned int n = batch_n[k];
@@ -409,7 +368,7 @@ static void bench_all(void)
 		m = BEST(bench_batch_magpie(bc->mp64, n, false, rounds));
 		s = BEST(bench_batch_slub(bc->sl64, n, false, rounds));
 		snprintf(name, sizeof(name), "batch%u_fifo_64", n);
-		bench_report(name, m, s, rounds * n, false);
+		bench_ratio(name, "slub", m, s, rounds * n, false);
 		for (i = 0; i < n; i++)
 			bc->order[i] = i;
 		/* Fisher-Yates; the index is drawn once (swap() reads it twice). */
@@ -421,23 +380,23 @@ static void bench_all(void)
 		m = BEST(bench_batch_magpie(bc->mp64, n, true, rounds));
 		s = BEST(bench_batch_slub(bc->sl64, n, true, rounds));
 		snprintf(name, sizeof(name), "batch%u_shuffled_64", n);
-		bench_report(name, m, s, rounds * n, false);
+		bench_ratio(name, "slub", m, s, rounds * n, false);
 	}
 
 	m = BEST(bench_bulk_magpie(bc->mp64, iters / 16));
 	s = BEST(bench_bulk_slub(bc->sl64, iters / 16));
-	bench_report("bulk16_64", m, s, iters / 16 * 16, false);
+	bench_ratio("bulk16_64", "slub", m, s, iters / 16 * 16, false);
 
 	for (i = 0; i < ARRAY_SIZE(bc->sizes); i++)
 		bc->sizes[i] = 8 + get_random_u32_below(4096 - 8 + 1);
 	m = BEST(bench_sizes_magpie(iters / 4096 + 1));
 	s = BEST(bench_sizes_slub(iters / 4096 + 1));
-	bench_report("sizes_8_4096", m, s, (iters / 4096 + 1) * 4096, false);
+	bench_ratio("sizes_8_4096", "slub", m, s, (iters / 4096 + 1) * 4096, false);
 
 	if (num_online_cpus() >= 2) {
 		m = BEST(bench_prodcons(true, iters));
 		s = BEST(bench_prodcons(false, iters));
-		bench_report("prodcons_64_tput", m, s, iters, true);
+		bench_ratio("prodcons_64_tput", "slub", m, s, iters, true);
 	}
 	bench_footprints();
 }
@@ -494,17 +453,5 @@ static struct magpie_check_suite bench_suite = {
 	.owner = THIS_MODULE,
 };
 
-static int __init magpie_bench_init(void)
-{
-	return magpie_check_suite_load(&bench_suite, scale, run_on_load);
-}
-
-static void __exit magpie_bench_exit(void)
-{
-	magpie_check_suite_unregister(&bench_suite);
-}
-
-module_init(magpie_bench_init);
-module_exit(magpie_bench_exit);
 MODULE_DESCRIPTION("magpie caches vs SLUB, side by side");
 MODULE_LICENSE("GPL");

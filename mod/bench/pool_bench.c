@@ -31,49 +31,11 @@
 #include <linux/vmalloc.h>
 #include <linux/workqueue.h>
 
-#include "../checks.h"
+#include "bench_module.h"
 #include "../compat.h"
 #include "../magpie.h"
 
-static unsigned int scale = 1;
-module_param(scale, uint, 0444);
-MODULE_PARM_DESC(scale, "multiplies the task counts (1..100, default 1)");
-
-static bool run_on_load = true;
-module_param(run_on_load, bool, 0444);
-MODULE_PARM_DESC(run_on_load, "run every benchmark while loading (default Y)");
-
-/*
- * The run in progress: its scale and where its results go (NULL: the log
- * only). Set before the benchmark kthread starts and read only by it; runs
- * never overlap (the load-time run ends before the suite is registered,
- * and magpie_checks_mutex serialises the others).
- */
-static unsigned int bench_scale;
-static struct magpie_results *bench_res;
-
-#define BENCH_RUNS	3
 #define BENCH_TASKS	100000
-
-#define BEST(expr) ({							\
-	u64 __best = U64_MAX;						\
-	int __i;							\
-	for (__i = 0; __i < BENCH_RUNS; __i++)				\
-		__best = min_t(u64, __best, (expr));			\
-	__best;								\
-})
-
-static void bench_ratio(const char *name, const char *peer, u64 mp, u64 other,
-			u64 ops, bool tput)
-{
-	u64 r = tput ? div64_u64(other * 1000, max(mp, 1ULL)) :
-		       div64_u64(mp * 1000, max(other, 1ULL));
-
-	pr_info("bench %s magpie/%s %llu.%03llu (magpie %llu ns/op, %s %llu ns/op, %llu ops)\n",
-		name, peer, r / 1000, r % 1000, div64_u64(mp, max(ops, 1ULL)), peer,
-		div64_u64(other, max(ops, 1ULL)), ops);
-	magpie_result_ratio(bench_res, name, peer, "ns", tput, mp, other, ops);
-}
 
 /* ---- no-op tasks ---- */
 
@@ -488,17 +450,5 @@ static struct magpie_check_suite bench_suite = {
 	.owner = THIS_MODULE,
 };
 
-static int __init magpie_pool_bench_init(void)
-{
-	return magpie_check_suite_load(&bench_suite, scale, run_on_load);
-}
-
-static void __exit magpie_pool_bench_exit(void)
-{
-	magpie_check_suite_unregister(&bench_suite);
-}
-
-module_init(magpie_pool_bench_init);
-module_exit(magpie_pool_bench_exit);
 MODULE_DESCRIPTION("magpie's worker pool vs the kernel's workqueues, side by side");
 MODULE_LICENSE("GPL");
