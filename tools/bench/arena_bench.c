@@ -10,6 +10,11 @@
  *                         against the same of MAP_ANONYMOUS memory
  *   arena_release         MAGPIE_IOC_RELEASE of the 32 MiB against
  *                         madvise(MADV_DONTNEED) of the anonymous copy
+ *   arena_fault_4k,       the same against anonymous memory marked
+ *   arena_release_4k      MADV_NOHUGEPAGE: where transparent huge pages
+ *                         are on, the lines above compare 8192 pages of
+ *                         the arena with 16 huge pages (the arena maps
+ *                         4 KiB pages only); these compare page for page
  *   arena_touch_prefaulted  the first touch after a synchronous prefault,
  *                         against a cold first touch of the arena
  *   arena_prefault_async  the first touch right after an asynchronous
@@ -113,10 +118,51 @@ static double min(double a, double b)
 	return a < b ? a : b;
 }
 
+/* Anonymous memory to compare with; @no_thp: never transparent huge pages. */
+static unsigned char *anon_open(int no_thp)
+{
+	unsigned char *p = mmap(NULL, PAGES * PG, PROT_READ | PROT_WRITE,
+				MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+
+	if (p == MAP_FAILED)
+		die("anonymous mmap");
+	/* EINVAL: a kernel without THP, where every page is 4 KiB anyway. */
+	if (no_thp && madvise(p, PAGES * PG, MADV_NOHUGEPAGE) && errno != EINVAL)
+		die("madvise(MADV_NOHUGEPAGE)");
+	return p;
+}
+
+/* Touches the anonymous copy, then drops it: best times in @touch_s, @drop_s. */
+static void anon_round(unsigned char *p, double *touch_s, double *drop_s)
+{
+	double t;
+
+	*touch_s = min(*touch_s, touch(p));
+	t = now();
+	if (madvise(p, PAGES * PG, MADV_DONTNEED))
+		die("madvise(MADV_DONTNEED)");
+	*drop_s = min(*drop_s, now() - t);
+}
+
+/* The system's THP setting, for the context line ("[always] madvise never"). */
+static void print_thp(void)
+{
+	char line[128] = "not built in\n";
+	FILE *f = fopen("/sys/kernel/mm/transparent_hugepage/enabled", "r");
+
+	if (f) {
+		if (!fgets(line, sizeof(line), f))
+			strcpy(line, "unreadable\n");
+		fclose(f);
+	}
+	printf("arena_bench: transparent huge pages: %s", line);
+}
+
 int main(void)
 {
 	double fault = 1e9, anon = 1e9, rel = 1e9, madv = 1e9, pre = 1e9, async = 1e9, t;
-	unsigned char *anon_map;
+	double anon4k = 1e9, madv4k = 1e9;
+	unsigned char *anon_map, *anon4k_map;
 	struct arena a;
 	int fd, r;
 
@@ -124,17 +170,12 @@ int main(void)
 	if (fd < 0)
 		die(MAGPIE_DEVICE_PATH);
 	arena_open(fd, &a);
-	anon_map = mmap(NULL, PAGES * PG, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS,
-			-1, 0);
-	if (anon_map == MAP_FAILED)
-		die("anonymous mmap");
+	anon_map = anon_open(0);
+	anon4k_map = anon_open(1);
 
 	for (r = 0; r < ROUNDS; r++) {
-		anon = min(anon, touch(anon_map));
-		t = now();
-		if (madvise(anon_map, PAGES * PG, MADV_DONTNEED))
-			die("madvise");
-		madv = min(madv, now() - t);
+		anon_round(anon_map, &anon, &madv);
+		anon_round(anon4k_map, &anon4k, &madv4k);
 
 		fault = min(fault, touch(a.data));
 		rel = min(rel, arena_release(fd, &a));
@@ -152,8 +193,11 @@ int main(void)
 	}
 	printf("bench arena_fault magpie/anon %.3f\n", fault / anon);
 	printf("bench arena_release magpie/madvise %.3f\n", rel / madv);
+	printf("bench arena_fault_4k magpie/anon_nothp %.3f\n", fault / anon4k);
+	printf("bench arena_release_4k magpie/madvise_nothp %.3f\n", rel / madv4k);
 	printf("bench arena_touch_prefaulted magpie/cold %.3f\n", pre / fault);
 	printf("bench arena_prefault_async magpie/cold %.3f\n", async / fault);
 	printf("arena_bench: %lu pages, best of %d rounds\n", PAGES, ROUNDS);
+	print_thp();
 	return 0;
 }
