@@ -299,10 +299,14 @@ MGP_EXPORT void *malloc(size_t size)
 	return malloc_slow(size);
 }
 
-static noinline void free_slow(struct mgp_arena *a, void *p)
+static noinline void free_slow(void *p)
 {
+	struct mgp_arena *a = shim_owner(p);
 	int err = errno;
 
+	/* NULL, the bootstrap buffer's blocks, and pointers not ours. */
+	if (!a)
+		return;
 	/* Refused frees are counted in the arena's stats; free() has no error. */
 	mgp_free(a, p);
 	errno = err;
@@ -310,16 +314,16 @@ static noinline void free_slow(struct mgp_arena *a, void *p)
 
 MGP_EXPORT void free(void *p)
 {
-	struct mgp_arena *a;
+	struct mgp_arena *a = __atomic_load_n(&shim_cur, __ATOMIC_ACQUIRE);
 
-	a = shim_owner(p);
-	/* NULL, the bootstrap buffer's blocks, and pointers not ours. */
-	if (unlikely(!a))
+	/*
+	 * Most blocks come from the current arena: try its fast path first,
+	 * which refuses anything outside that arena (and NULL), so no search
+	 * of the arena table; it makes no call, so errno needs no saving.
+	 */
+	if (likely(a && mgp_free_fast(a, p)))
 		return;
-	/* The fast path makes no call, so errno needs no saving there. */
-	if (likely(mgp_free_fast(a, p)))
-		return;
-	free_slow(a, p);
+	free_slow(p);
 }
 
 MGP_EXPORT void cfree(void *p)
