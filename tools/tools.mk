@@ -28,13 +28,14 @@ $(BUILD)/tools/magpie-check-static: tools/magpie-check.c tools/json.h uapi/linux
 	$(HOSTCC) $(TOOLS_CFLAGS) -static -I$(TOP)/uapi -o $@ $<
 
 # The arena benchmark, run in the bench guest (static: busybox only there).
-$(BUILD)/tools/arena_bench: tools/bench/arena_bench.c uapi/linux/magpie.h
+$(BUILD)/tools/arena_bench: tools/bench/arena_bench.c tools/bench/bench_util.h uapi/linux/magpie.h
 	@mkdir -p $(dir $@)
 	$(HOSTCC) $(TOOLS_CFLAGS) -static -I$(TOP)/uapi -o $@ $<
 
 # The cost of cooperation: libmagpie on /dev/magpie against the anon
 # backend, in the bench guest (static).
-$(BUILD)/tools/backend_bench: tools/bench/backend_bench.c $(BUILD)/userlib/libmagpie.a
+$(BUILD)/tools/backend_bench: tools/bench/backend_bench.c tools/bench/bench_util.h \
+		$(BUILD)/userlib/libmagpie.a
 	@mkdir -p $(dir $@)
 	$(HOSTCC) $(TOOLS_CFLAGS) -static -pthread -I$(TOP)/userlib/include -o $@ $< \
 		$(BUILD)/userlib/libmagpie.a

@@ -29,28 +29,15 @@
 #include <string.h>
 #include <sys/ioctl.h>
 #include <sys/mman.h>
-#include <time.h>
 #include <unistd.h>
 
 #include <linux/magpie.h>
 
+#include "bench_util.h"
+
 #define PAGES	8192UL		/* 32 MiB */
 #define PG	4096UL
 #define ROUNDS	5
-
-static double now(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return ts.tv_sec + ts.tv_nsec / 1e9;
-}
-
-static void die(const char *what)
-{
-	fprintf(stderr, "arena_bench: %s: %s\n", what, strerror(errno));
-	exit(1);
-}
 
 static double touch(unsigned char *p)
 {

@@ -20,9 +20,10 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <time.h>
 
 #include <libmagpie.h>
+
+#include "bench_util.h"
 
 #define ROUNDS		5
 #define PAIRS		400000
@@ -32,20 +33,6 @@
 #define CHURN_OBJ	(40 << 10)
 
 static void *objs[FILL_BYTES / FILL_OBJ];
-
-static double now(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return ts.tv_sec + ts.tv_nsec / 1e9;
-}
-
-static void die(const char *what)
-{
-	fprintf(stderr, "backend_bench: %s: %s\n", what, strerror(errno));
-	exit(1);
-}
 
 static struct mgp_arena *arena_new(unsigned int backend, int no_cache)
 {
