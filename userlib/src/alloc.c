@@ -53,10 +53,8 @@ int mgp_lookup(struct mgp_arena *a, const void *ptr, struct mgp_ref *ref)
 	}
 	if (st != MGP_PG_SPAN)
 		return st == MGP_PG_CACHED ? -EALREADY : -EINVAL;
-	c = mgp_load(&a->pages[h].class);
-	if (!c || c >= MAGPIE_NR_SIZECLASSES)
-		return -EINVAL;
-	if (!mgp_object_start(a, c, rel))
+	c = mgp_span_object_class(a, h, rel);
+	if (!c)
 		return -EINVAL;
 	ref->class = c;
 	return 0;

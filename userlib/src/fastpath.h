@@ -91,6 +91,19 @@ static inline bool mgp_object_start(const struct mgp_arena *a, unsigned int clas
 }
 
 /*
+ * The class of span @h (a head whose state is MGP_PG_SPAN) when one of its
+ * objects starts @rel bytes into it, else 0.
+ */
+static inline unsigned int mgp_span_object_class(const struct mgp_arena *a, u32 h, uintptr_t rel)
+{
+	unsigned int c = mgp_load(&a->pages[h].class);
+
+	if (unlikely(!c || c >= MAGPIE_NR_SIZECLASSES || !mgp_object_start(a, c, rel)))
+		return 0;
+	return c;
+}
+
+/*
  * The size class of @p when it is the start of an object in a live span of
  * @a, else 0 (anything else: the slow path's mgp_lookup() tells what).
  */
@@ -98,7 +111,6 @@ static inline unsigned int mgp_small_class_of(const struct mgp_arena *a, const v
 {
 	/* One compare: a pointer below the data area wraps to a huge offset. */
 	uintptr_t off = (uintptr_t)p - (uintptr_t)a->data;
-	unsigned int c;
 	u8 state;
 	u32 h;
 
@@ -107,12 +119,7 @@ static inline unsigned int mgp_small_class_of(const struct mgp_arena *a, const v
 	h = mgp_run_head_state(a, (u32)(off >> MGP_PAGE_SHIFT), &state);
 	if (unlikely(h == MGP_NIL || state != MGP_PG_SPAN))
 		return 0;
-	c = mgp_load(&a->pages[h].class);
-	if (unlikely(!c || c >= MAGPIE_NR_SIZECLASSES))
-		return 0;
-	if (unlikely(!mgp_object_start(a, c, off - ((uintptr_t)h << MGP_PAGE_SHIFT))))
-		return 0;
-	return c;
+	return mgp_span_object_class(a, h, off - ((uintptr_t)h << MGP_PAGE_SHIFT));
 }
 
 /*

@@ -252,11 +252,16 @@ static inline bool mgp_heap_pressure_pending(const struct mgp_arena *a)
 	return mgp_load(&a->hdr->pressure_epoch) != mgp_load(&a->pressure_seen);
 }
 
-/* Checked by every call; the fast paths leave it to their slow paths. */
+/*
+ * Answers a pending epoch: every call checks, the fast paths by leaving
+ * it to their slow paths. One load of the epoch, which the answer names.
+ */
 static inline void mgp_heap_check_pressure(struct mgp_arena *a)
 {
-	if (unlikely(mgp_heap_pressure_pending(a)))
-		mgp_heap_check_pressure_slow(a, mgp_load(&a->hdr->pressure_epoch));
+	u64 epoch = mgp_load(&a->hdr->pressure_epoch);
+
+	if (unlikely(epoch != mgp_load(&a->pressure_seen)))
+		mgp_heap_check_pressure_slow(a, epoch);
 }
 
 /* central.c */
