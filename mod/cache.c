@@ -9,6 +9,10 @@
  * disables preemption only: code that interrupts a CPU inside its
  * magazines finds the CPU's busy flag set and goes to the locked central
  * lists instead (see struct magpie_cpu_cache).
+ *
+ * Debug caches and accounted allocations leave the fast path at its first
+ * test: the latter for the child cache of the caller's memory cgroup
+ * (memcg.c), whose objects every free of the parent then sends back.
  */
 #include <linux/cpumask.h>
 #include <linux/kmemleak.h>
@@ -28,7 +32,7 @@ EXPORT_SYMBOL_IF_KUNIT(magpie_caches_mutex);
 LIST_HEAD(magpie_caches);
 
 /* Flags magpie_cache_create() accepts. */
-#define MAGPIE_CACHE_VALID_FLAGS	MAGPIE_CACHE_DEBUG
+#define MAGPIE_CACHE_VALID_FLAGS	(MAGPIE_CACHE_DEBUG | MAGPIE_CACHE_ACCOUNT)
 
 /* Magazine size of a new cache, and the most contention may grow it to. */
 static unsigned int magpie_mag_size(unsigned int size)
@@ -188,24 +192,12 @@ static __always_inline void magpie_pre_free(struct magpie_cache *cache, void *ob
 	magpie_kasan_poison(obj, cache->size);
 }
 
-/**
- * magpie_cache_alloc() - allocate an object from a cache
- * @cache: the cache
- * @gfp: GFP_KERNEL and friends may sleep to grow the cache; GFP_ATOMIC or
- *	GFP_NOWAIT never sleep (required in softirq and hardirq context).
- *	__GFP_ZERO zeroes the object.
- *
- * Return: an object aligned as the cache promises, or NULL when memory ran
- * out.
- */
-void *magpie_cache_alloc(struct magpie_cache *cache, gfp_t gfp)
+/* The per-CPU magazines, else the slow path; no debug, no accounting. */
+static __always_inline void *magpie_cache_alloc_plain(struct magpie_cache *cache, gfp_t gfp)
 {
 	struct magpie_cpu_cache *pc;
 	void *obj = NULL;
 
-	if (unlikely(cache->flags & MAGPIE_CACHE_DEBUG))
-		return magpie_post_alloc(cache, magpie_debug_alloc(cache, gfp, _RET_IP_),
-					 cache->object_size, gfp);
 	pc = get_cpu_ptr(cache->cpu);
 	if (likely(magpie_cpu_enter(pc))) {
 		obj = magpie_mag_pop(&pc->pair);
@@ -216,6 +208,54 @@ void *magpie_cache_alloc(struct magpie_cache *cache, gfp_t gfp)
 	if (unlikely(!obj))
 		obj = magpie_cache_alloc_slow(cache, gfp);
 	return magpie_post_alloc(cache, obj, cache->object_size, gfp);
+}
+
+/* Whether an allocation must leave the fast path at once. */
+static __always_inline bool magpie_alloc_special(struct magpie_cache *cache, gfp_t gfp)
+{
+	return (cache->flags & (MAGPIE_CACHE_DEBUG | MAGPIE_CACHE_ACCOUNT)) ||
+	       (gfp & __GFP_ACCOUNT);
+}
+
+/*
+ * The cache an allocation really comes from: the memcg child when it is
+ * accounted. Clears __GFP_ACCOUNT: a child charges its spans itself, and
+ * nothing else of magpie's may be charged to the caller.
+ */
+static struct magpie_cache *magpie_alloc_route(struct magpie_cache *cache, gfp_t *gfp)
+{
+	if ((*gfp & __GFP_ACCOUNT) || (cache->flags & MAGPIE_CACHE_ACCOUNT))
+		cache = magpie_memcg_cache(cache, *gfp);
+	*gfp &= ~__GFP_ACCOUNT;
+	return cache;
+}
+
+static noinline void *magpie_cache_alloc_special(struct magpie_cache *cache, gfp_t gfp,
+						 unsigned long caller)
+{
+	cache = magpie_alloc_route(cache, &gfp);
+	if (cache->flags & MAGPIE_CACHE_DEBUG)
+		return magpie_post_alloc(cache, magpie_debug_alloc(cache, gfp, caller),
+					 cache->object_size, gfp);
+	return magpie_cache_alloc_plain(cache, gfp);
+}
+
+/**
+ * magpie_cache_alloc() - allocate an object from a cache
+ * @cache: the cache
+ * @gfp: GFP_KERNEL and friends may sleep to grow the cache; GFP_ATOMIC or
+ *	GFP_NOWAIT never sleep (required in softirq and hardirq context).
+ *	__GFP_ZERO zeroes the object; __GFP_ACCOUNT charges it to the
+ *	caller's memory cgroup (see mod/memcg.c for how and whose).
+ *
+ * Return: an object aligned as the cache promises, or NULL when memory ran
+ * out.
+ */
+void *magpie_cache_alloc(struct magpie_cache *cache, gfp_t gfp)
+{
+	if (unlikely(magpie_alloc_special(cache, gfp)))
+		return magpie_cache_alloc_special(cache, gfp, _RET_IP_);
+	return magpie_cache_alloc_plain(cache, gfp);
 }
 EXPORT_SYMBOL_GPL(magpie_cache_alloc);
 
@@ -269,20 +309,12 @@ static noinline void magpie_cache_free_slow(struct magpie_cache *cache, void *ob
 	magpie_mag_put(cache, mag);
 }
 
-/**
- * magpie_cache_free() - return an object to its cache
- * @cache: the cache it was allocated from
- * @obj: the object; may be freed on any CPU and in any context but NMI
- */
-void magpie_cache_free(struct magpie_cache *cache, void *obj)
+/* Into the per-CPU magazines, else the slow path; not for debug caches. */
+static __always_inline void magpie_cache_free_plain(struct magpie_cache *cache, void *obj)
 {
 	struct magpie_cpu_cache *pc;
 	bool done = false;
 
-	if (unlikely(cache->flags & MAGPIE_CACHE_DEBUG)) {
-		magpie_debug_free(cache, obj, _RET_IP_);
-		return;
-	}
 	magpie_pre_free(cache, obj, cache->object_size);
 	pc = get_cpu_ptr(cache->cpu);
 	if (likely(magpie_cpu_enter(pc))) {
@@ -293,6 +325,47 @@ void magpie_cache_free(struct magpie_cache *cache, void *obj)
 	put_cpu_ptr(cache->cpu);
 	if (unlikely(!done))
 		magpie_cache_free_slow(cache, obj);
+}
+
+/*
+ * The cache @obj really belongs to: one of @cache's memcg children, or
+ * @cache. In debug mode the page is checked to be magpie's first, so a
+ * foreign pointer reaches the debug checks instead of a wild read.
+ */
+static struct magpie_cache *magpie_free_route(struct magpie_cache *cache, void *obj)
+{
+	struct magpie_kspan *ks;
+
+	if (xa_empty(&cache->children))
+		return cache;
+	if ((cache->flags & MAGPIE_CACHE_DEBUG) && !magpie_heap_contains(obj))
+		return cache;
+	ks = magpie_heap_owner(obj);
+	return ks && ks->cache->parent == cache ? ks->cache : cache;
+}
+
+static noinline void magpie_cache_free_special(struct magpie_cache *cache, void *obj,
+					       unsigned long caller)
+{
+	cache = magpie_free_route(cache, obj);
+	if (cache->flags & MAGPIE_CACHE_DEBUG) {
+		magpie_debug_free(cache, obj, caller);
+		return;
+	}
+	magpie_cache_free_plain(cache, obj);
+}
+
+/**
+ * magpie_cache_free() - return an object to its cache
+ * @cache: the cache it was allocated from
+ * @obj: the object; may be freed on any CPU and in any context but NMI
+ */
+void magpie_cache_free(struct magpie_cache *cache, void *obj)
+{
+	if (unlikely(READ_ONCE(cache->free_special)))
+		magpie_cache_free_special(cache, obj, _RET_IP_);
+	else
+		magpie_cache_free_plain(cache, obj);
 }
 EXPORT_SYMBOL_GPL(magpie_cache_free);
 
@@ -313,6 +386,8 @@ int magpie_cache_alloc_bulk(struct magpie_cache *cache, gfp_t gfp, size_t nr, vo
 	size_t i = 0;
 	void *obj;
 
+	if (unlikely(magpie_alloc_special(cache, gfp)))
+		cache = magpie_alloc_route(cache, &gfp);
 	if (unlikely(cache->flags & MAGPIE_CACHE_DEBUG)) {
 		for (i = 0; i < nr; i++) {
 			objs[i] = magpie_debug_alloc(cache, gfp, _RET_IP_);
@@ -362,9 +437,10 @@ void magpie_cache_free_bulk(struct magpie_cache *cache, size_t nr, void **objs)
 	struct magpie_cpu_cache *pc;
 	size_t i = 0, j;
 
-	if (unlikely(cache->flags & MAGPIE_CACHE_DEBUG)) {
+	if (unlikely(READ_ONCE(cache->free_special))) {
+		/* Each may belong to another child, or need the debug checks. */
 		for (j = 0; j < nr; j++)
-			magpie_debug_free(cache, objs[j], _RET_IP_);
+			magpie_cache_free_special(cache, objs[j], _RET_IP_);
 		return;
 	}
 	for (j = 0; j < nr; j++)
@@ -397,13 +473,51 @@ static unsigned int magpie_class_for(unsigned int size, unsigned int align)
 	return 0;
 }
 
+/* A cache, checked arguments; on the list of caches once made. */
+static struct magpie_cache *magpie_cache_new(const char *name, unsigned int size,
+					     unsigned int class, unsigned int align,
+					     unsigned long flags, void (*ctor)(void *obj))
+{
+	struct magpie_cache *cache;
+	unsigned int cpu, mag;
+
+	cache = kzalloc_obj(*cache, GFP_KERNEL);
+	if (!cache)
+		return ERR_PTR(-ENOMEM);
+	cache->cpu = alloc_percpu(struct magpie_cpu_cache);
+	if (!cache->cpu) {
+		kfree(cache);
+		return ERR_PTR(-ENOMEM);
+	}
+	strscpy(cache->name, name, sizeof(cache->name));
+	cache->object_size = size;
+	cache->class = class;
+	cache->size = magpie_sizeclasses[class].size;
+	cache->align = align;
+	cache->flags = flags;
+	cache->free_special = flags & MAGPIE_CACHE_DEBUG;
+	cache->ctor = ctor;
+	xa_init(&cache->children);
+	mutex_init(&cache->children_mutex);
+	for_each_possible_cpu(cpu)
+		magpie_mag_pair_init(&per_cpu_ptr(cache->cpu, cpu)->pair);
+	mag = magpie_mag_size(cache->size);
+	magpie_depot_init(&cache->depot, mag, MAGPIE_MAG_SIZE_MAX);
+	magpie_central_init(&cache->central);
+
+	mutex_lock(&magpie_caches_mutex);
+	list_add_tail(&cache->list, &magpie_caches);
+	mutex_unlock(&magpie_caches_mutex);
+	return cache;
+}
+
 /**
  * magpie_cache_create() - create a named object cache
  * @name: name shown in /proc/magpie/caches (1 to 31 characters, copied)
  * @size: object size, 1 .. MAGPIE_MAX_SMALL_SIZE (32 KiB)
  * @align: 0 for the natural alignment (8 bytes, or the size when it is a
  *	power of two up to the page size), or a power of two up to PAGE_SIZE
- * @flags: 0 or MAGPIE_CACHE_DEBUG (see mod/magpie.h)
+ * @flags: 0 or MAGPIE_CACHE_* flags (see mod/magpie.h)
  * @ctor: called on every object when its span is made, not on each
  *	allocation: objects keep their constructed state while free (as SLUB)
  *
@@ -415,8 +529,7 @@ struct magpie_cache *magpie_cache_create(const char *name, unsigned int size,
 					 unsigned int align, unsigned long flags,
 					 void (*ctor)(void *obj))
 {
-	struct magpie_cache *cache;
-	unsigned int class, cpu, mag;
+	unsigned int class;
 
 	might_sleep();
 	if (!name || !*name || strnlen(name, MAGPIE_CACHE_NAME_LEN) >= MAGPIE_CACHE_NAME_LEN ||
@@ -439,34 +552,32 @@ struct magpie_cache *magpie_cache_create(const char *name, unsigned int size,
 		class = magpie_class_for(size, align);
 	if (!class)
 		return ERR_PTR(-EINVAL);
-
-	cache = kzalloc_obj(*cache, GFP_KERNEL);
-	if (!cache)
-		return ERR_PTR(-ENOMEM);
-	cache->cpu = alloc_percpu(struct magpie_cpu_cache);
-	if (!cache->cpu) {
-		kfree(cache);
-		return ERR_PTR(-ENOMEM);
-	}
-	strscpy(cache->name, name, sizeof(cache->name));
-	cache->object_size = size;
-	cache->class = class;
-	cache->size = magpie_sizeclasses[class].size;
-	cache->align = align;
-	cache->flags = flags;
-	cache->ctor = ctor;
-	for_each_possible_cpu(cpu)
-		magpie_mag_pair_init(&per_cpu_ptr(cache->cpu, cpu)->pair);
-	mag = magpie_mag_size(cache->size);
-	magpie_depot_init(&cache->depot, mag, MAGPIE_MAG_SIZE_MAX);
-	magpie_central_init(&cache->central);
-
-	mutex_lock(&magpie_caches_mutex);
-	list_add_tail(&cache->list, &magpie_caches);
-	mutex_unlock(&magpie_caches_mutex);
-	return cache;
+	return magpie_cache_new(name, size, class, align, flags, ctor);
 }
 EXPORT_SYMBOL_GPL(magpie_cache_create);
+
+/**
+ * magpie_cache_create_child() - make a cache's child for a memory cgroup
+ * @parent: the cache
+ * @name: the child's name
+ * @memcg: the cgroup; the caller's reference passes to the child
+ *
+ * Context: process context, may sleep.
+ * Return: the child, or ERR_PTR(-ENOMEM).
+ */
+struct magpie_cache *magpie_cache_create_child(struct magpie_cache *parent, const char *name,
+					       struct mem_cgroup *memcg)
+{
+	struct magpie_cache *child;
+
+	child = magpie_cache_new(name, parent->object_size, parent->class, parent->align,
+				 parent->flags & ~MAGPIE_CACHE_ACCOUNT, parent->ctor);
+	if (IS_ERR(child))
+		return child;
+	child->memcg = memcg;
+	child->parent = parent;
+	return child;
+}
 
 /**
  * magpie_cache_drain_cpu() - move a CPU's magazines to the depot
@@ -521,6 +632,43 @@ void magpie_cache_drain_depot(struct magpie_cache *cache, bool all)
 }
 EXPORT_SYMBOL_IF_KUNIT(magpie_cache_drain_depot);
 
+/* Off the list of caches; a leaked cache left it already. */
+static void magpie_cache_unlist(struct magpie_cache *cache)
+{
+	if (cache->leaked)
+		return;
+	mutex_lock(&magpie_caches_mutex);
+	list_del(&cache->list);
+	mutex_unlock(&magpie_caches_mutex);
+}
+
+/* Frees a cache nobody uses, unless objects are out: false then. */
+static bool magpie_cache_teardown(struct magpie_cache *cache)
+{
+	unsigned long out;
+	unsigned int cpu;
+
+	for_each_possible_cpu(cpu)
+		magpie_cache_drain_cpu(cache, cpu);
+	magpie_cache_drain_depot(cache, true);
+	magpie_central_release_empty(cache, 0);
+	out = magpie_central_objects_out(cache);
+	if (out) {
+		pr_err("magpie: cache %s destroyed with %lu objects remaining; its %lu spans are leaked\n",
+		       cache->name, out, cache->central.nr_spans);
+		cache->leaked = true;
+		/* Deliberately kept: not a leak for kmemleak to report. */
+		kmemleak_not_leak(cache);
+		return false;
+	}
+	if (cache->memcg)
+		magpie_memcg_put(cache);
+	xa_destroy(&cache->children);
+	free_percpu(cache->cpu);
+	kfree(cache);
+	return true;
+}
+
 /**
  * magpie_cache_destroy() - destroy a cache
  * @cache: the cache, or NULL or an error pointer (ignored)
@@ -534,33 +682,31 @@ EXPORT_SYMBOL_IF_KUNIT(magpie_cache_drain_depot);
  */
 void magpie_cache_destroy(struct magpie_cache *cache)
 {
-	unsigned long out;
-	unsigned int cpu;
-
 	if (IS_ERR_OR_NULL(cache))
 		return;
 	might_sleep();
-	/* A leaked cache left the list already; its owner may retry. */
-	if (!cache->leaked) {
-		mutex_lock(&magpie_caches_mutex);
-		list_del(&cache->list);
-		mutex_unlock(&magpie_caches_mutex);
-	}
-
-	for_each_possible_cpu(cpu)
-		magpie_cache_drain_cpu(cache, cpu);
-	magpie_cache_drain_depot(cache, true);
-	magpie_central_release_empty(cache, 0);
-	out = magpie_central_objects_out(cache);
-	if (out) {
-		pr_err("magpie: cache %s destroyed with %lu objects remaining; its %lu spans are leaked\n",
-		       cache->name, out, cache->central.nr_spans);
+	magpie_cache_unlist(cache);
+	if (!magpie_memcg_children_destroy(cache)) {
+		pr_err("magpie: cache %s destroyed while a memcg child has objects out; it is kept\n",
+		       cache->name);
 		cache->leaked = true;
-		/* Deliberately kept: not a leak for kmemleak to report. */
 		kmemleak_not_leak(cache);
 		return;
 	}
-	free_percpu(cache->cpu);
-	kfree(cache);
+	magpie_cache_teardown(cache);
 }
 EXPORT_SYMBOL_GPL(magpie_cache_destroy);
+
+/**
+ * magpie_cache_destroy_child() - destroy a memcg child with its parent
+ * @child: the child
+ *
+ * Return: true when it is gone, false when it has objects out and was
+ * kept (and reported).
+ */
+bool magpie_cache_destroy_child(struct magpie_cache *child)
+{
+	magpie_cache_unlist(child);
+	return magpie_cache_teardown(child);
+}
+

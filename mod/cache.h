@@ -1,9 +1,11 @@
 /* SPDX-License-Identifier: GPL-2.0 */
 /*
  * Internals of a magpie cache, shared by cache.c (per-CPU front end),
- * central.c (span lists), reap.c (memory return) and cache_proc.c.
+ * central.c (span lists), reap.c (memory return), memcg.c (cgroup
+ * children) and cache_proc.c.
  *
  * Lock order (outermost first):
+ *   magpie_cache.children_mutex  making one cache's memcg children
  *   magpie_caches_mutex       the list of caches (create/destroy/reap/proc)
  *   magpie_central.lock       one cache's spans
  *   magpie_heap.lock          the page heap
@@ -21,6 +23,7 @@
 #include <linux/mutex.h>
 #include <linux/percpu.h>
 #include <linux/spinlock.h>
+#include <linux/xarray.h>
 
 #include "engine/magazine.h"
 #include "engine/span.h"
@@ -30,6 +33,7 @@
 #define MAGPIE_CACHE_NAME_LEN	32
 
 struct magpie_cache;
+struct mem_cgroup;
 
 enum magpie_span_list {
 	MAGPIE_SPAN_PARTIAL,
@@ -114,12 +118,21 @@ struct magpie_cpu_cache {
  * @class: size class of the spans [set once]
  * @flags: MAGPIE_CACHE_* flags [set once]
  * @ctor: constructor run on each object when its span is made [set once]
+ * @free_special: frees cannot take the plain path: a debug cache, or one
+ *	with memcg children, whose objects must go back to them [set at
+ *	creation, or once before the first child is published]
  * @cpu: per-CPU front ends
  * @depot: shared magazines
  * @central: spans
  * @list: link in magpie_caches [magpie_caches_mutex]
  * @leaked: destroyed with objects still out; kept so they stay valid
  * @debug_reports: findings of debug mode (see debug.c)
+ * @parent: for a memcg child, the cache it serves, else NULL [set once]
+ * @memcg: for a child, the cgroup its spans are charged to, referenced
+ *	[set once]
+ * @children: a parent's memcg children by cgroup css id (memcg.c)
+ *	[xa_lock; made under @children_mutex]
+ * @children_mutex: serialises making children
  */
 struct magpie_cache {
 	char name[MAGPIE_CACHE_NAME_LEN];
@@ -129,12 +142,17 @@ struct magpie_cache {
 	unsigned int class;
 	unsigned long flags;
 	void (*ctor)(void *obj);
+	bool free_special;
 	struct magpie_cpu_cache __percpu *cpu;
 	struct magpie_depot depot;
 	struct magpie_central central;
 	struct list_head list;
 	bool leaked;
 	atomic_long_t debug_reports;
+	struct magpie_cache *parent;
+	struct mem_cgroup *memcg;
+	struct xarray children;
+	struct mutex children_mutex;	/* see the kernel-doc above */
 };
 
 /* Debug mode's object layout and patterns (debug.c). */
@@ -168,9 +186,21 @@ unsigned long magpie_central_objects_out(struct magpie_cache *cache);
 int magpie_central_check_out(struct magpie_cache *cache, const void *obj);
 
 /* cache.c */
+struct magpie_cache *magpie_cache_create_child(struct magpie_cache *parent, const char *name,
+					       struct mem_cgroup *memcg);
+bool magpie_cache_destroy_child(struct magpie_cache *child);
 void magpie_cache_drain_cpu(struct magpie_cache *cache, unsigned int cpu);
 void magpie_cache_flush_local(struct magpie_cache *cache);
 void magpie_cache_drain_depot(struct magpie_cache *cache, bool all);
 void magpie_magazine_release(struct magpie_cache *cache, struct magpie_magazine *list);
+
+/* memcg.c */
+struct mem_cgroup *magpie_memcg_get_current(void);
+void magpie_memcg_flush(void);
+struct magpie_cache *magpie_memcg_cache(struct magpie_cache *cache, gfp_t gfp);
+struct mem_cgroup *magpie_memcg_charge_begin(struct magpie_cache *cache);
+void magpie_memcg_charge_end(struct mem_cgroup *old);
+bool magpie_memcg_children_destroy(struct magpie_cache *cache);
+void magpie_memcg_put(struct magpie_cache *cache);
 
 #endif /* _MAGPIE_CACHE_H */

@@ -108,7 +108,15 @@ static struct magpie_kspan *magpie_kspan_new(struct magpie_cache *cache, gfp_t g
 	struct magpie_kspan *ks;
 	unsigned int i;
 
-	ks = magpie_kspan_alloc(npages, gfp);
+	if (cache->memcg) {
+		/* A memcg child's pages are charged to its cgroup (memcg.c). */
+		struct mem_cgroup *old = magpie_memcg_charge_begin(cache);
+
+		ks = magpie_kspan_alloc(npages, gfp | __GFP_ACCOUNT);
+		magpie_memcg_charge_end(old);
+	} else {
+		ks = magpie_kspan_alloc(npages, gfp & ~__GFP_ACCOUNT);
+	}
 	if (!ks)
 		return NULL;
 	magpie_span_init(&ks->s, (uintptr_t)ks->run.addr, cache->class);

@@ -138,4 +138,16 @@ static inline void magpie_vm_flags_clear(struct vm_area_struct *vma, unsigned lo
 }
 #endif
 
+/*
+ * Whether kernel memory is charged to cgroups at all (memcg on, and not
+ * booted with cgroup.memory=nokmem): memcg_kmem_enabled() until 6.2,
+ * memcg_kmem_online() since 6.3.
+ */
+#include <linux/memcontrol.h>
+#if LINUX_VERSION_CODE >= KERNEL_VERSION(6, 3, 0)
+#define magpie_memcg_kmem_on()	memcg_kmem_online()
+#else
+#define magpie_memcg_kmem_on()	memcg_kmem_enabled()
+#endif
+
 #endif /* _MAGPIE_COMPAT_H */

@@ -53,8 +53,11 @@ struct magpie_cache;
  * Flags of magpie_cache_create(). MAGPIE_CACHE_DEBUG: every allocation and
  * free is checked (double and foreign frees, overruns into a red zone,
  * writes to free objects) and reported; slower, bypasses the per-CPU layer.
+ * MAGPIE_CACHE_ACCOUNT: every allocation is charged to the caller's memory
+ * cgroup, as if it passed __GFP_ACCOUNT (SLAB_ACCOUNT for SLUB).
  */
 #define MAGPIE_CACHE_DEBUG	BIT(0)
+#define MAGPIE_CACHE_ACCOUNT	BIT(1)
 
 struct magpie_cache *magpie_cache_create(const char *name, unsigned int size,
 					 unsigned int align, unsigned long flags,

@@ -7,7 +7,10 @@
  * coalesces freed runs for free. A chunk with no run out is idle, and the
  * reaper gives it back once it has stayed idle long enough. A run larger
  * than half a chunk, or one needed when no chunk can be had, comes
- * straight from the buddy allocator (alloc_pages_exact()).
+ * straight from the buddy allocator (alloc_pages_exact()), and so does
+ * every run charged to a memory cgroup (__GFP_ACCOUNT): a chunk is shared
+ * by everyone, so only a run of its own can carry the charge, which the
+ * buddy allocator then drops when the run is freed.
  *
  * Lock order: a cache's central lock, then magpie_heap.lock. The heap lock
  * is taken with interrupts off since the central lists are reached from
@@ -128,7 +131,9 @@ static struct magpie_chunk *magpie_chunk_new(gfp_t gfp)
  * magpie_heap_alloc_run() - get a run of pages
  * @run: filled in on success
  * @npages: pages wanted
- * @gfp: allocation flags; may sleep only if they allow
+ * @gfp: allocation flags; may sleep only if they allow. With
+ *	__GFP_ACCOUNT the run comes straight from the buddy allocator,
+ *	charged to the current (or active) memory cgroup.
  *
  * The pages' ->private fields are zero; their contents are undefined.
  *
@@ -139,7 +144,7 @@ int magpie_heap_alloc_run(struct magpie_run *run, unsigned int npages, gfp_t gfp
 	struct magpie_chunk *chunk;
 	unsigned long flags;
 
-	if (npages <= magpie_heap.chunk_pages / 2) {
+	if (npages <= magpie_heap.chunk_pages / 2 && !(gfp & __GFP_ACCOUNT)) {
 		spin_lock_irqsave(&magpie_heap.lock, flags);
 		if (magpie_heap_cut(run, npages)) {
 			spin_unlock_irqrestore(&magpie_heap.lock, flags);

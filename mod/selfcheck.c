@@ -15,6 +15,12 @@
  *   pool_tasks      1000 tasks on the worker pool all run once
  *   pool_fork_join  a binary tree of tasks 8 deep, each waiting for its
  *                   two children (waiters run other tasks meanwhile)
+ *   cache_memcg     only when the caller is in a memory cgroup other than
+ *                   the root: accounted allocations (an accounting cache,
+ *                   __GFP_ACCOUNT on a plain one, a large object, and one
+ *                   that may not sleep, before and after its child cache
+ *                   is made) land on pages charged to that cgroup, plain
+ *                   ones on pages charged to nobody
  *
  * An inconsistency is described in the kernel log and recorded as
  * -EUCLEAN; nothing is repaired.
@@ -26,6 +32,7 @@
  */
 #include <linux/atomic.h>
 #include <linux/bitops.h>
+#include <linux/memcontrol.h>
 #include <linux/slab.h>
 #include <linux/string.h>
 
@@ -218,6 +225,94 @@ static void magpie_selfcheck_fork_join(struct magpie_results *res)
 	magpie_result_check(res, "pool_fork_join", ret, atomic_read(&leaves));
 }
 
+#ifdef CONFIG_MEMCG
+#define SELFCHECK_MEMCG_OBJS	64
+
+/* Whether the page under @obj is charged to @memcg (NULL: to nobody). */
+static bool magpie_selfcheck_charged(const void *obj, struct mem_cgroup *memcg)
+{
+	bool ret;
+
+	rcu_read_lock();
+	ret = page_memcg_check(virt_to_page(obj)) == memcg;
+	rcu_read_unlock();
+	return ret;
+}
+
+/* One object of @cache, charged (or not) as @memcg says; the object. */
+static void *magpie_selfcheck_charge_one(struct magpie_cache *cache, gfp_t gfp,
+					 struct mem_cgroup *memcg, const char *what, int *ret)
+{
+	void *obj = magpie_cache_alloc(cache, gfp);
+
+	if (!obj) {
+		*ret = *ret ?: -ENOMEM;
+	} else if (!magpie_selfcheck_charged(obj, memcg)) {
+		pr_err("magpie: selfcheck: %s: page of %p is charged wrongly\n", what, obj);
+		*ret = -EUCLEAN;
+	}
+	return obj;
+}
+
+static void magpie_selfcheck_memcg(struct magpie_results *res)
+{
+	struct mem_cgroup *memcg = magpie_memcg_get_current();
+	struct magpie_cache *acct, *plain, *atomic;
+	void *objs[SELFCHECK_MEMCG_OBJS] = { }, *p = NULL, *q = NULL, *big = NULL;
+	void *a0 = NULL, *a1 = NULL;
+	unsigned int i;
+	int ret = 0;
+
+	if (!memcg)
+		return;
+	acct = magpie_cache_create("selfcheck-acct", 256, 0, MAGPIE_CACHE_ACCOUNT, NULL);
+	plain = magpie_cache_create("selfcheck-plain", 256, 0, 0, NULL);
+	atomic = magpie_cache_create("selfcheck-atomic", 128, 0, MAGPIE_CACHE_ACCOUNT, NULL);
+	if (IS_ERR(acct) || IS_ERR(plain) || IS_ERR(atomic)) {
+		ret = -ENOMEM;
+		goto out;
+	}
+	for (i = 0; i < SELFCHECK_MEMCG_OBJS; i++)
+		objs[i] = magpie_selfcheck_charge_one(acct, GFP_KERNEL, memcg,
+						      "accounting cache", &ret);
+	p = magpie_selfcheck_charge_one(plain, GFP_KERNEL, NULL, "plain cache", &ret);
+	q = magpie_selfcheck_charge_one(plain, GFP_KERNEL_ACCOUNT, memcg,
+					"__GFP_ACCOUNT on a plain cache", &ret);
+	big = magpie_alloc(64 << 10, GFP_KERNEL_ACCOUNT);
+	if (!big)
+		ret = ret ?: -ENOMEM;
+	else if (!magpie_selfcheck_charged(big, memcg))
+		ret = -EUCLEAN;
+	/* Without sleeping the child is only queued: this one is not charged. */
+	a0 = magpie_selfcheck_charge_one(atomic, GFP_NOWAIT, NULL, "first atomic", &ret);
+	magpie_memcg_flush();
+	a1 = magpie_selfcheck_charge_one(atomic, GFP_NOWAIT, memcg, "later atomic", &ret);
+out:
+	/* Through the parents: frees find the children themselves. */
+	for (i = 0; i < SELFCHECK_MEMCG_OBJS; i++)
+		if (objs[i])
+			magpie_cache_free(acct, objs[i]);
+	if (p)
+		magpie_cache_free(plain, p);
+	if (q)
+		magpie_cache_free(plain, q);
+	magpie_free(big);
+	if (a0)
+		magpie_cache_free(atomic, a0);
+	if (a1)
+		magpie_cache_free(atomic, a1);
+	magpie_cache_destroy(acct);
+	magpie_cache_destroy(plain);
+	magpie_cache_destroy(atomic);
+	mem_cgroup_put(memcg);
+	magpie_result_check(res, "cache_memcg", ret, SELFCHECK_MEMCG_OBJS + 5);
+}
+#else
+static void magpie_selfcheck_memcg(struct magpie_results *res)
+{
+}
+#endif
+
 /**
  * magpie_selfcheck_run() - every self-check, one result each
  * @res: where the results go
@@ -230,5 +325,6 @@ int magpie_selfcheck_run(struct magpie_results *res)
 	magpie_selfcheck_spans(res);
 	magpie_selfcheck_tasks(res);
 	magpie_selfcheck_fork_join(res);
+	magpie_selfcheck_memcg(res);
 	return 0;
 }

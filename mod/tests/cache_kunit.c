@@ -11,6 +11,7 @@
 #include <linux/err.h>
 #include <linux/kasan.h>
 #include <linux/kthread.h>
+#include <linux/memcontrol.h>
 #include <linux/random.h>
 #include <linux/slab.h>
 
@@ -676,6 +677,41 @@ static void cache_kasan_sees_objects(struct kunit *test)
 #endif
 }
 
+/*
+ * Accounting asked for from the root cgroup (where KUnit runs) charges
+ * nothing, as for SLUB: no memcg child is made, the pages stay uncharged,
+ * frees stay on the plain path, and the bulk and large paths take
+ * __GFP_ACCOUNT too. The charged side runs in the kselftest
+ * selfcheck_in_memcg_charges_it, from a cgroup.
+ */
+static void cache_account_from_root(struct kunit *test)
+{
+	struct magpie_cache *c = magpie_cache_create("t-acct", 64, 0, MAGPIE_CACHE_ACCOUNT, NULL);
+	void *objs[16], *obj, *big;
+
+	KUNIT_ASSERT_FALSE(test, IS_ERR(c));
+	obj = magpie_cache_alloc(c, GFP_KERNEL);
+	KUNIT_ASSERT_NOT_NULL(test, obj);
+	KUNIT_ASSERT_EQ(test, magpie_cache_alloc_bulk(c, GFP_KERNEL_ACCOUNT, 16, objs), 16);
+	big = magpie_alloc(40 << 10, GFP_KERNEL_ACCOUNT);
+	KUNIT_ASSERT_NOT_NULL(test, big);
+#ifdef CONFIG_MEMCG
+	rcu_read_lock();
+	KUNIT_EXPECT_NULL(test, page_memcg_check(virt_to_page(obj)));
+	KUNIT_EXPECT_NULL(test, page_memcg_check(virt_to_page(objs[15])));
+	KUNIT_EXPECT_NULL(test, page_memcg_check(virt_to_page(big)));
+	rcu_read_unlock();
+#endif
+	KUNIT_EXPECT_TRUE(test, xa_empty(&c->children));
+	KUNIT_EXPECT_FALSE(test, c->free_special);
+	magpie_free(big);
+	magpie_cache_free_bulk(c, 16, objs);
+	magpie_cache_free(c, obj);
+	mt_drain(c);
+	KUNIT_EXPECT_EQ(test, magpie_central_objects_out(c), 0UL);
+	magpie_cache_destroy(c);
+}
+
 static struct kunit_case magpie_cache_cases[] = {
 	KUNIT_CASE(cache_create_rejects_bad_arguments),
 	KUNIT_CASE(cache_alloc_free_many),
@@ -693,6 +729,7 @@ static struct kunit_case magpie_cache_cases[] = {
 	KUNIT_CASE_SLOW(cache_reaper_returns_burst),
 	KUNIT_CASE(cache_reaper_flushes_idle_cpu),
 	KUNIT_CASE(cache_kasan_sees_objects),
+	KUNIT_CASE(cache_account_from_root),
 	{}
 };
 

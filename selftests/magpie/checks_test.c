@@ -12,13 +12,19 @@
 #include <string.h>
 #include <sys/ioctl.h>
 #include <sys/mman.h>
+#include <sys/mount.h>
+#include <sys/stat.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
 #include "../kselftest/kselftest_harness.h"
 #include "arena_util.h"
+#include "util.h"
 
 #define SELF_CHECKS	4
+/* Where the memcg test mounts cgroup2, and its cgroup there. */
+#define CG_ROOT		"/tmp/magpie-cgroup2"
+#define CG_TEST		CG_ROOT "/magpie-test"
 
 static void run_init(struct magpie_run_checks *req, struct magpie_result *buf, unsigned int cap)
 {
@@ -188,6 +194,64 @@ TEST(without_cap_sys_admin_eperm)
 	EXPECT_TRUE(WIFEXITED(st));
 	EXPECT_EQ(0, WEXITSTATUS(st));
 	close(fd);
+}
+
+/*
+ * Run from a memory cgroup, the self-checks add cache_memcg: magpie's
+ * accounted allocations land on pages charged to that cgroup (checked in
+ * the kernel, page by page), plain ones on pages charged to nobody.
+ */
+TEST(selfcheck_in_memcg_charges_it)
+{
+	char *controllers;
+	int fd, st, mounted;
+	pid_t pid;
+
+	if (mkdir(CG_ROOT, 0700) && errno != EEXIST)
+		ASSERT_EQ(0, errno);
+	mounted = !mount("none", CG_ROOT, "cgroup2", 0, NULL);
+	if (!mounted && errno != EBUSY) {
+		rmdir(CG_ROOT);
+		SKIP(return, "no cgroup2 here (%s)", strerror(errno));
+	}
+	controllers = slurp(CG_ROOT "/cgroup.controllers");
+	if (!controllers || !strstr(controllers, "memory")) {
+		free(controllers);
+		if (mounted)
+			umount(CG_ROOT);
+		rmdir(CG_ROOT);
+		SKIP(return, "no memory controller");
+	}
+	free(controllers);
+	ASSERT_EQ(0, write_str(CG_ROOT "/cgroup.subtree_control", "+memory"));
+	ASSERT_EQ(0, mkdir(CG_TEST, 0700));
+	fd = open(DEV, O_RDWR);
+	ASSERT_LE(0, fd);
+	pid = fork();
+	ASSERT_LE(0, pid);
+	if (!pid) {
+		struct magpie_result buf[8];
+		struct magpie_run_checks req;
+
+		if (write_str(CG_TEST "/cgroup.procs", "0"))
+			_exit(10);
+		run_init(&req, buf, 8);
+		if (mp_ioctl(fd, MAGPIE_IOC_RUN_CHECKS, &req))
+			_exit(11);
+		if (req.count != SELF_CHECKS + 1 || req.failed)
+			_exit(12);
+		if (strcmp(buf[SELF_CHECKS].name, "cache_memcg") || buf[SELF_CHECKS].status)
+			_exit(13);
+		_exit(buf[SELF_CHECKS].ops == 69 ? 0 : 14);
+	}
+	ASSERT_EQ(pid, waitpid(pid, &st, 0));
+	close(fd);
+	EXPECT_EQ(0, rmdir(CG_TEST));
+	if (mounted)
+		EXPECT_EQ(0, umount(CG_ROOT));
+	rmdir(CG_ROOT);
+	ASSERT_TRUE(WIFEXITED(st));
+	EXPECT_EQ(0, WEXITSTATUS(st));
 }
 
 TEST_HARNESS_MAIN
