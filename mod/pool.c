@@ -287,7 +287,11 @@ static int magpie_pool_cpu_online(unsigned int cpu)
 
 		if (IS_ERR(m))
 			return PTR_ERR(m);
-		p->m = m;
+		/*
+		 * magpie_current_m() reads it locklessly and matches only the
+		 * M itself, which runs after the wakeup below: no barrier.
+		 */
+		WRITE_ONCE(p->m, m);
 	} else {
 		/* The scheduler broke its affinity when the CPU went away. */
 		set_cpus_allowed_ptr(p->m->task, cpumask_of(cpu));
@@ -403,7 +407,7 @@ void magpie_pool_stop_ms(struct magpie_pool *pool)
 
 		if (p->m) {
 			magpie_m_destroy(p->m);
-			p->m = NULL;
+			WRITE_ONCE(p->m, NULL);
 		}
 	}
 	for (i = 0; i < pool->nr_spares; i++)

@@ -122,7 +122,8 @@ struct proc_dir_entry;
  * @free_tasks: finished tasks kept for the next spawn on this CPU [P]
  * @nr_free_tasks: how many [P]
  * @online: the CPU is up and the P takes work [A, written under H]
- * @m: the M bound to this CPU, or NULL before its first online [H]
+ * @m: the M bound to this CPU, or NULL before its first online [H;
+ *	read locklessly by magpie_current_m()]
  */
 struct magpie_p {
 	struct magpie_runq runq;

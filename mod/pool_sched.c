@@ -34,10 +34,20 @@
  */
 struct magpie_m *magpie_current_m(void)
 {
+	struct magpie_m *m;
 	void *fn;
 
 	if (!(current->flags & PF_KTHREAD))
 		return NULL;
+	/*
+	 * Mostly the caller is the M bound to this CPU: one look at this
+	 * CPU's P. The answer rests on current alone, so a migration after
+	 * the read cannot make it wrong, only send us the long way, which
+	 * a spare takes anyway.
+	 */
+	m = READ_ONCE(raw_cpu_ptr(magpie_pool.ps)->m);
+	if (m && m->task == current)
+		return m;
 	fn = kthread_func(current);
 	if (fn != magpie_m_main && fn != magpie_spare_main)
 		return NULL;
@@ -549,11 +559,14 @@ void magpie_run_task(struct magpie_pool *pool, struct magpie_m *m, struct magpie
 		else if (timed)
 			ns = local_clock() - start;
 		WRITE_ONCE(m->tasks_run, m->tasks_run + 1);
-		preempt_disable();
-		__this_cpu_inc(pool->ps->stats.runs);
-		if (ns > __this_cpu_read(pool->ps->stats.max_run_ns))
-			__this_cpu_write(pool->ps->stats.max_run_ns, ns);
-		preempt_enable();
+		/* One instruction on x86, no preemption toggle for most tasks. */
+		this_cpu_inc(pool->ps->stats.runs);
+		if (ns) {
+			preempt_disable();
+			if (ns > __this_cpu_read(pool->ps->stats.max_run_ns))
+				__this_cpu_write(pool->ps->stats.max_run_ns, ns);
+			preempt_enable();
+		}
 	}
 	magpie_task_release(pool, task);
 	/* A cancelled task's group was signalled by the canceller. */
