@@ -497,7 +497,7 @@ static struct magpie_cache *magpie_cache_new(const char *name, unsigned int size
 	cache->flags = flags;
 	cache->free_special = flags & MAGPIE_CACHE_DEBUG;
 	cache->ctor = ctor;
-	xa_init(&cache->children);
+	xa_init_flags(&cache->children, XA_FLAGS_LOCK_IRQ);
 	mutex_init(&cache->children_mutex);
 	for_each_possible_cpu(cpu)
 		magpie_mag_pair_init(&per_cpu_ptr(cache->cpu, cpu)->pair);

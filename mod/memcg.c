@@ -29,7 +29,8 @@
  * Objects freed while their cgroup is gone still return to the child.
  *
  * Lock order: parent->children_mutex, then magpie_caches_mutex (child
- * creation); magpie_memcg_lock nests inside nothing.
+ * creation); magpie_memcg_lock and the children xarray's lock (IRQ-safe:
+ * an allocation in an interrupt may queue a child) nest inside nothing.
  */
 #include <linux/cgroup.h>
 #include <linux/memcontrol.h>
@@ -109,7 +110,7 @@ static struct magpie_cache *magpie_memcg_child_make(struct magpie_cache *parent,
 	 * through the xarray's release below and the allocation, after this.
 	 */
 	WRITE_ONCE(parent->free_special, true);
-	ret = xa_err(xa_store(&parent->children, memcg->css.id, child, GFP_KERNEL));
+	ret = xa_err(xa_store_irq(&parent->children, memcg->css.id, child, GFP_KERNEL));
 	if (ret) {
 		magpie_cache_destroy(child);
 		child = NULL;
@@ -133,8 +134,8 @@ static void magpie_memcg_work_fn(struct work_struct *work)
 		if (!req)
 			return;
 		if (!magpie_memcg_child_make(req->cache, req->memcg))
-			xa_cmpxchg(&req->cache->children, req->memcg->css.id,
-				   MAGPIE_CHILD_QUEUED, NULL, GFP_KERNEL);
+			xa_cmpxchg_irq(&req->cache->children, req->memcg->css.id,
+				       MAGPIE_CHILD_QUEUED, NULL, GFP_KERNEL);
 		mem_cgroup_put(req->memcg);
 		kfree(req);
 	}
@@ -147,14 +148,23 @@ static void magpie_memcg_child_queue(struct magpie_cache *parent, struct mem_cgr
 {
 	struct magpie_memcg_request *req;
 	unsigned long flags;
+	int ret;
 
-	/* Only the first asker queues; a failed insert means it is done. */
-	if (xa_insert(&parent->children, memcg->css.id, MAGPIE_CHILD_QUEUED,
-		      GFP_ATOMIC | __GFP_NOWARN))
+	/*
+	 * Only the first asker queues; a failed insert means it is done.
+	 * We may be in an interrupt: the xarray's lock is IRQ-safe.
+	 */
+	xa_lock_irqsave(&parent->children, flags);
+	ret = __xa_insert(&parent->children, memcg->css.id, MAGPIE_CHILD_QUEUED,
+			  GFP_ATOMIC | __GFP_NOWARN);
+	xa_unlock_irqrestore(&parent->children, flags);
+	if (ret)
 		return;
 	req = kmalloc_obj(*req, GFP_ATOMIC | __GFP_NOWARN);
 	if (!req) {
-		xa_erase(&parent->children, memcg->css.id);
+		xa_lock_irqsave(&parent->children, flags);
+		__xa_erase(&parent->children, memcg->css.id);
+		xa_unlock_irqrestore(&parent->children, flags);
 		return;
 	}
 	css_get(&memcg->css);
@@ -253,14 +263,14 @@ bool magpie_memcg_children_destroy(struct magpie_cache *cache)
 
 	xa_for_each(&cache->children, id, child) {
 		if (xa_is_value(child)) {
-			xa_erase(&cache->children, id);
+			xa_erase_irq(&cache->children, id);
 			continue;
 		}
 		if (!magpie_cache_destroy_child(child)) {
 			all = false;
 			continue;
 		}
-		xa_erase(&cache->children, id);
+		xa_erase_irq(&cache->children, id);
 	}
 	return all;
 }
