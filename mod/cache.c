@@ -16,6 +16,7 @@
  */
 #include <linux/cpumask.h>
 #include <linux/kmemleak.h>
+#include <linux/memcontrol.h>
 #include <linux/mm.h>
 #include <linux/slab.h>
 #include <linux/string.h>
@@ -661,8 +662,7 @@ static bool magpie_cache_teardown(struct magpie_cache *cache)
 		kmemleak_not_leak(cache);
 		return false;
 	}
-	if (cache->memcg)
-		magpie_memcg_put(cache);
+	mem_cgroup_put(cache->memcg);	/* a child's; NULL otherwise */
 	xa_destroy(&cache->children);
 	free_percpu(cache->cpu);
 	kfree(cache);

@@ -198,9 +198,6 @@ void magpie_magazine_release(struct magpie_cache *cache, struct magpie_magazine 
 struct mem_cgroup *magpie_memcg_get_current(void);
 void magpie_memcg_flush(void);
 struct magpie_cache *magpie_memcg_cache(struct magpie_cache *cache, gfp_t gfp);
-struct mem_cgroup *magpie_memcg_charge_begin(struct magpie_cache *cache);
-void magpie_memcg_charge_end(struct mem_cgroup *old);
 bool magpie_memcg_children_destroy(struct magpie_cache *cache);
-void magpie_memcg_put(struct magpie_cache *cache);
 
 #endif /* _MAGPIE_CACHE_H */

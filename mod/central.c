@@ -6,6 +6,7 @@
  * a list of their own until the reaper returns them to the page heap.
  */
 #include <linux/jiffies.h>
+#include <linux/sched/mm.h>
 #include <linux/slab.h>
 
 #include "cache.h"
@@ -110,10 +111,10 @@ static struct magpie_kspan *magpie_kspan_new(struct magpie_cache *cache, gfp_t g
 
 	if (cache->memcg) {
 		/* A memcg child's pages are charged to its cgroup (memcg.c). */
-		struct mem_cgroup *old = magpie_memcg_charge_begin(cache);
+		struct mem_cgroup *old = set_active_memcg(cache->memcg);
 
 		ks = magpie_kspan_alloc(npages, gfp | __GFP_ACCOUNT);
-		magpie_memcg_charge_end(old);
+		set_active_memcg(old);
 	} else {
 		ks = magpie_kspan_alloc(npages, gfp & ~__GFP_ACCOUNT);
 	}

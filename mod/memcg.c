@@ -112,7 +112,8 @@ static struct magpie_cache *magpie_memcg_child_make(struct magpie_cache *parent,
 	WRITE_ONCE(parent->free_special, true);
 	ret = xa_err(xa_store_irq(&parent->children, memcg->css.id, child, GFP_KERNEL));
 	if (ret) {
-		magpie_cache_destroy(child);
+		/* Not magpie_cache_destroy(): it flushes the work we may be in. */
+		magpie_cache_destroy_child(child);
 		child = NULL;
 	}
 out:
@@ -215,26 +216,6 @@ void magpie_memcg_flush(void)
 }
 
 /**
- * magpie_memcg_charge_begin() - charge what follows to a child's cgroup
- * @cache: a cache
- *
- * Return: the memcg to restore with magpie_memcg_charge_end().
- */
-struct mem_cgroup *magpie_memcg_charge_begin(struct magpie_cache *cache)
-{
-	return set_active_memcg(cache->memcg);
-}
-
-/**
- * magpie_memcg_charge_end() - end what magpie_memcg_charge_begin() began
- * @old: its return value
- */
-void magpie_memcg_charge_end(struct mem_cgroup *old)
-{
-	set_active_memcg(old);
-}
-
-/**
  * magpie_memcg_children_destroy() - destroy a parent's children
  * @cache: the parent, which nobody uses any more
  *
@@ -249,6 +230,12 @@ bool magpie_memcg_children_destroy(struct magpie_cache *cache)
 	bool all = true;
 	LIST_HEAD(mine);
 
+	/*
+	 * A queued child is marked in the xarray before its request exists
+	 * and until the work is done with it: empty, nothing to wait for.
+	 */
+	if (xa_empty(&cache->children))
+		return true;
 	spin_lock_irq(&magpie_memcg_lock);
 	list_for_each_entry_safe(req, tmp, &magpie_memcg_requests, node)
 		if (req->cache == cache)
@@ -262,26 +249,13 @@ bool magpie_memcg_children_destroy(struct magpie_cache *cache)
 	flush_work(&magpie_memcg_work);
 
 	xa_for_each(&cache->children, id, child) {
-		if (xa_is_value(child)) {
-			xa_erase_irq(&cache->children, id);
-			continue;
-		}
-		if (!magpie_cache_destroy_child(child)) {
+		if (!xa_is_value(child) && !magpie_cache_destroy_child(child)) {
 			all = false;
 			continue;
 		}
 		xa_erase_irq(&cache->children, id);
 	}
 	return all;
-}
-
-/**
- * magpie_memcg_put() - drop a child's reference on its cgroup
- * @cache: a child, being freed
- */
-void magpie_memcg_put(struct magpie_cache *cache)
-{
-	mem_cgroup_put(cache->memcg);
 }
 
 #else /* !CONFIG_MEMCG */
@@ -300,22 +274,9 @@ struct magpie_cache *magpie_memcg_cache(struct magpie_cache *cache, gfp_t gfp)
 	return cache;
 }
 
-struct mem_cgroup *magpie_memcg_charge_begin(struct magpie_cache *cache)
-{
-	return NULL;
-}
-
-void magpie_memcg_charge_end(struct mem_cgroup *old)
-{
-}
-
 bool magpie_memcg_children_destroy(struct magpie_cache *cache)
 {
 	return true;
-}
-
-void magpie_memcg_put(struct magpie_cache *cache)
-{
 }
 
 #endif /* CONFIG_MEMCG */
