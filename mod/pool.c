@@ -185,6 +185,7 @@ void magpie_pool_flush(void)
 	might_sleep();
 	if (WARN_ON_ONCE(magpie_current_m()))
 		return;
+	magpie_outside_sleeps(pool);
 	mutex_lock(&pool->flush_mutex);
 	old = pool->color;
 	WRITE_ONCE(pool->flushing, true);
@@ -364,6 +365,7 @@ int magpie_pool_init(void)
 
 		magpie_runq_init(&p->runq);
 		p->seed = cpu + 1;
+		p->outside_at = jiffies - 2;
 	}
 	pool->sysmon = kthread_run(magpie_sysmon_main, pool, "magpie/sysmon");
 	if (IS_ERR(pool->sysmon)) {

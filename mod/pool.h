@@ -121,6 +121,12 @@ struct proc_dir_entry;
  * @seed: victim order for stealing [P]
  * @free_tasks: finished tasks kept for the next spawn on this CPU [P]
  * @nr_free_tasks: how many [P]
+ * @outside_at: jiffies when a thread outside the pool last queued a task
+ *	here; during that tick and the next the thread most likely still
+ *	runs on this CPU, and the P's M is not woken to preempt it [A:
+ *	stamped by this CPU, cleared by thieves and waiters]
+ * @steal_victim: the P this one last stole from [P]
+ * @steal_tail: that P's ring tail right after the steal [P]
  * @online: the CPU is up and the P takes work [A, written under H]
  * @m: the M bound to this CPU, or NULL before its first online [H;
  *	read locklessly by magpie_current_m()]
@@ -134,6 +140,9 @@ struct magpie_p {
 	u32 seed;
 	struct magpie_task *free_tasks[MAGPIE_P_FREE_TASKS];
 	u32 nr_free_tasks;
+	unsigned long outside_at;
+	struct magpie_p *steal_victim;
+	u32 steal_tail;
 	bool online;
 	struct magpie_m *m;
 };
@@ -146,7 +155,7 @@ struct magpie_p {
  * @spare_index: rank among spares, which run only while sysmon wants
  *	that many [C]
  * @idle_node: link in pool->idle_ms [I]
- * @idle: on pool->idle_ms [I]
+ * @idle: on pool->idle_ms [I; read locklessly as a hint]
  * @spinning: counted in pool->nr_spinning; set by the M, or by a waker
  *	while the M sleeps [M, I while parked]
  * @woken: a waker picked this M for work it may not find [M, I while parked]
@@ -237,6 +246,7 @@ void magpie_m_idle_del(struct magpie_pool *pool, struct magpie_m *m);
 int magpie_m_main(void *arg);
 int magpie_spare_main(void *arg);
 void magpie_p_drain(struct magpie_pool *pool, unsigned int cpu);
+void magpie_outside_sleeps(struct magpie_pool *pool);
 struct magpie_task *magpie_task_alloc(struct magpie_pool *pool, gfp_t gfp);
 void magpie_task_free(struct magpie_pool *pool, struct magpie_task *task);
 

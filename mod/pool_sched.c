@@ -48,6 +48,12 @@ struct magpie_m *magpie_current_m(void)
 	m = READ_ONCE(raw_cpu_ptr(magpie_pool.ps)->m);
 	if (m && m->task == current)
 		return m;
+	/*
+	 * Otherwise only a spare can be one. Acquire: pairs with the release
+	 * that publishes a spare, whose kthread runs only after it.
+	 */
+	if (!smp_load_acquire(&magpie_pool.nr_spares))
+		return NULL;
 	fn = kthread_func(current);
 	if (fn != magpie_m_main && fn != magpie_spare_main)
 		return NULL;
@@ -68,24 +74,66 @@ bool magpie_pool_has_work(struct magpie_pool *pool)
 }
 
 /*
- * Takes an idle M, preferring one bound to another CPU: waking this CPU's
- * own M would only preempt the submitter.
+ * Whether a thread outside the pool queued tasks on @p's CPU during this
+ * tick or the last. That thread most likely still runs there: waking the
+ * CPU's M would preempt it, and the CPU would alternate between
+ * submitting and running while the other CPUs idle. (The last tick too,
+ * because a stamp of this tick alone would go stale at every tick until
+ * the submitter's next task.)
+ */
+static bool magpie_p_taken(struct magpie_p *p)
+{
+	return jiffies - READ_ONCE(p->outside_at) <= 1;
+}
+
+/*
+ * Whether an M is awake on a CPU that no outside submitter holds: an M
+ * that looks at every queue again before it parks (the handshake at the
+ * top of this file), and whose running preempts no submitter. Exact under
+ * idle_lock, a hint without it.
+ */
+static bool magpie_free_m_awake(struct magpie_pool *pool)
+{
+	unsigned int cpu;
+
+	for_each_online_cpu(cpu) {
+		struct magpie_p *p = per_cpu_ptr(pool->ps, cpu);
+		struct magpie_m *m = READ_ONCE(p->m);
+
+		if (m && READ_ONCE(p->online) && !READ_ONCE(m->idle) && !magpie_p_taken(p))
+			return true;
+	}
+	return false;
+}
+
+/*
+ * Takes an idle M, preferring one bound to another CPU (waking this CPU's
+ * own M would only preempt the submitter). Ms whose CPU an outside
+ * submitter holds are passed over while an M on a free CPU is awake: that
+ * M steals what the submitters queue. With every awake M sharing its CPU
+ * with a submitter, or none awake, they are woken like any other.
  */
 static struct magpie_m *magpie_idle_m_get(struct magpie_pool *pool, bool spinning)
 {
 	int self = raw_smp_processor_id();
-	struct magpie_m *m, *pick = NULL;
+	struct magpie_m *m, *pick = NULL, *taken = NULL;
 	unsigned long flags;
 
 	spin_lock_irqsave(&pool->idle_lock, flags);
 	list_for_each_entry(m, &pool->idle_ms, idle_node) {
+		if (m->cpu >= 0 && magpie_p_taken(per_cpu_ptr(pool->ps, m->cpu))) {
+			taken = taken ?: m;
+			continue;
+		}
 		pick = m;
 		if (m->cpu != self)
 			break;
 	}
+	if (!pick && taken && !magpie_free_m_awake(pool))
+		pick = taken;
 	if (pick) {
 		list_del(&pick->idle_node);
-		pick->idle = false;
+		WRITE_ONCE(pick->idle, false);
 		/* Handed over while the M sleeps; it reads them when it wakes. */
 		pick->spinning = spinning;
 		pick->woken = true;
@@ -142,7 +190,7 @@ bool magpie_m_idle_add(struct magpie_pool *pool, struct magpie_m *m, bool rechec
 	set_current_state(TASK_IDLE);
 	spin_lock_irqsave(&pool->idle_lock, flags);
 	m->woken = false;
-	m->idle = true;
+	WRITE_ONCE(m->idle, true);
 	list_add(&m->idle_node, &pool->idle_ms);
 	atomic_inc(&pool->nr_idle);
 	spin_unlock_irqrestore(&pool->idle_lock, flags);
@@ -174,7 +222,7 @@ void magpie_m_idle_del(struct magpie_pool *pool, struct magpie_m *m)
 	spin_lock_irqsave(&pool->idle_lock, flags);
 	if (m->idle) {
 		list_del(&m->idle_node);
-		m->idle = false;
+		WRITE_ONCE(m->idle, false);
 		atomic_dec(&pool->nr_idle);
 	}
 	spin_unlock_irqrestore(&pool->idle_lock, flags);
@@ -193,8 +241,8 @@ void magpie_m_idle_del(struct magpie_pool *pool, struct magpie_m *m)
 void magpie_pool_enqueue(struct magpie_pool *pool, struct magpie_task *task,
 			 struct magpie_m *m)
 {
+	bool spilled = false, alone = false, outside = false;
 	struct magpie_runq_list overflow;
-	bool spilled = false, alone = false;
 	struct magpie_p *p;
 
 	magpie_runq_list_init(&overflow);
@@ -202,30 +250,62 @@ void magpie_pool_enqueue(struct magpie_pool *pool, struct magpie_task *task,
 	p = this_cpu_ptr(pool->ps);
 	if (!in_task() || !READ_ONCE(p->online)) {
 		magpie_gqueue_put(&pool->global, &task->node);
+	} else if (m) {
+		alone = !magpie_load_relaxed(&p->runq.runnext);
+		spilled = magpie_runq_put_next(&p->runq, &task->node, &overflow);
 	} else {
-		if (m) {
-			alone = !magpie_load_relaxed(&p->runq.runnext);
-			spilled = magpie_runq_put_next(&p->runq, &task->node, &overflow);
-		} else {
-			spilled = magpie_runq_put(&p->runq, &task->node, &overflow);
-		}
-		if (spilled) {
-			magpie_gqueue_put_list(&pool->global, &overflow);
-			p->stats.overflows++;
-		}
+		spilled = magpie_runq_put(&p->runq, &task->node, &overflow);
+		WRITE_ONCE(p->outside_at, jiffies);
+		outside = true;
 	}
-	preempt_enable();
+	if (spilled) {
+		magpie_gqueue_put_list(&pool->global, &overflow);
+		p->stats.overflows++;
+	}
 	/*
 	 * A worker's one spawn sits in runnext and the worker runs it as soon
 	 * as its task returns: waking another M for it would only move it to
 	 * another CPU (a chain of spawns would bounce). Go wakes anyway; we
 	 * wake once a second task is queued behind it.
 	 */
-	if (alone && !spilled)
+	if (alone && !spilled) {
+		preempt_enable();
 		return;
+	}
 	/* The task is visible before we look for sleepers (file comment). */
 	smp_mb();
+	/*
+	 * A thread outside the pool holds this CPU (magpie_p_taken()). When
+	 * the CPU's own M is the only one asleep and an M on a free CPU is
+	 * awake, the wakeup below would take no M: skip the idle lock it
+	 * costs per task. That nobody else sleeps (the M's flag, read without
+	 * the lock, is stale only if a waker took the M meanwhile, and then
+	 * it looks, too) is what keeps the task from being left behind.
+	 */
+	if (outside && atomic_read(&pool->nr_idle) == 1 && READ_ONCE(p->m->idle) &&
+	    magpie_free_m_awake(pool)) {
+		preempt_enable();
+		return;
+	}
+	preempt_enable();
 	magpie_wakep(pool);
+}
+
+/*
+ * A thief that comes back to a P whose ring has not grown since its last
+ * steal there, while a thread outside the pool holds that P's CPU
+ * (magpie_p_taken()), concludes the thread stopped queueing and left
+ * the CPU: the wakeup that follows a steal (magpie_m_stop_spinning()) may
+ * pick the CPU's M again. Should the thread queue more, it stamps again.
+ */
+static void magpie_steal_note(struct magpie_p *p, struct magpie_p *victim)
+{
+	u32 tail = magpie_runq_tail(&victim->runq);
+
+	if (p->steal_victim == victim && p->steal_tail == tail && magpie_p_taken(victim))
+		WRITE_ONCE(victim->outside_at, jiffies - 2);
+	p->steal_victim = victim;
+	p->steal_tail = tail;
 }
 
 /* Go's randomOrder: visit every CPU once, from a random start. */
@@ -249,6 +329,7 @@ static struct magpie_task *magpie_steal(struct magpie_pool *pool, struct magpie_
 						 pass == MAGPIE_STEAL_PASSES - 1, &taken);
 			if (!node)
 				continue;
+			magpie_steal_note(p, victim);
 			p->stats.steals++;
 			p->stats.stolen_in += taken;
 			p->stats.from_steal++;
@@ -595,6 +676,35 @@ void magpie_p_drain(struct magpie_pool *pool, unsigned int cpu)
 		return;
 	magpie_gqueue_put_list(&pool->global, &list);
 	smp_mb();	/* the tasks are visible before we look for sleepers */
+	magpie_wakep(pool);
+}
+
+/**
+ * magpie_outside_sleeps() - a thread outside the pool is about to sleep
+ * @pool: the pool
+ *
+ * Its CPU is no longer taken (magpie_p_taken()): if it queued tasks
+ * here that wait, an M may be woken for them at once rather than next
+ * tick.
+ *
+ * Context: process context, outside the pool's workers.
+ */
+void magpie_outside_sleeps(struct magpie_pool *pool)
+{
+	bool queued = false;
+	struct magpie_p *p;
+
+	preempt_disable();
+	p = this_cpu_ptr(pool->ps);
+	if (magpie_p_taken(p)) {
+		WRITE_ONCE(p->outside_at, jiffies - 2);
+		queued = !magpie_runq_empty(&p->runq);
+	}
+	preempt_enable();
+	if (!queued)
+		return;
+	/* The stamp before we look for sleepers, as a submitter's task is. */
+	smp_mb();
 	magpie_wakep(pool);
 }
 

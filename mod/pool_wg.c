@@ -177,6 +177,7 @@ void magpie_wg_wait(struct magpie_wg *wg)
 		magpie_m_help(m->pool, m, wg);
 		return;
 	}
+	magpie_outside_sleeps(&magpie_pool);
 	wait_var_event(&wg->count, magpie_wg_zero(wg));
 }
 EXPORT_SYMBOL_GPL(magpie_wg_wait);

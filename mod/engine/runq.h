@@ -91,6 +91,20 @@ void magpie_runq_list_add(struct magpie_runq_list *list, struct magpie_runq_node
 
 void magpie_runq_init(struct magpie_runq *q);
 u32 magpie_runq_len(struct magpie_runq *q);
+
+/**
+ * magpie_runq_tail() - tasks the owner ever put in the ring, modulo 2^32
+ * @q: the queue
+ *
+ * Two equal readings mean the owner queued nothing in between.
+ *
+ * Return: a snapshot of @q's tail index.
+ */
+static inline u32 magpie_runq_tail(struct magpie_runq *q)
+{
+	return magpie_load_acquire(&q->tail);
+}
+
 bool magpie_runq_empty(struct magpie_runq *q);
 
 /* Owner side. */
