@@ -365,7 +365,7 @@ int magpie_pool_init(void)
 
 		magpie_runq_init(&p->runq);
 		p->seed = cpu + 1;
-		p->outside_at = jiffies - 2;
+		magpie_p_untake(p);
 	}
 	pool->sysmon = kthread_run(magpie_sysmon_main, pool, "magpie/sysmon");
 	if (IS_ERR(pool->sysmon)) {

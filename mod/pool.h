@@ -21,6 +21,7 @@
 #define _MAGPIE_POOL_H
 
 #include <linux/atomic.h>
+#include <linux/jiffies.h>
 #include <linux/list.h>
 #include <linux/mutex.h>
 #include <linux/percpu.h>
@@ -230,6 +231,28 @@ struct magpie_pool {
 };
 
 extern struct magpie_pool magpie_pool;
+
+/*
+ * A thread outside the pool that queued tasks on @p's CPU during this tick
+ * or the last (@p->outside_at) most likely still runs there: waking the
+ * CPU's M would preempt it, and the CPU would alternate between
+ * submitting and running while the other CPUs idle. (The last tick too,
+ * because a stamp of this tick alone would go stale at every tick until
+ * the submitter's next task.) Documentation/pool.rst, "Submitters outside
+ * the pool".
+ */
+#define MAGPIE_OUTSIDE_TICKS	1
+
+static inline bool magpie_p_taken(struct magpie_p *p)
+{
+	return jiffies - READ_ONCE(p->outside_at) <= MAGPIE_OUTSIDE_TICKS;
+}
+
+/* Marks @p's CPU as free of outside submitters. */
+static inline void magpie_p_untake(struct magpie_p *p)
+{
+	WRITE_ONCE(p->outside_at, jiffies - MAGPIE_OUTSIDE_TICKS - 1);
+}
 
 /* pool_sched.c: finding, running and queueing tasks. */
 struct magpie_m *magpie_current_m(void);

@@ -74,19 +74,6 @@ bool magpie_pool_has_work(struct magpie_pool *pool)
 }
 
 /*
- * Whether a thread outside the pool queued tasks on @p's CPU during this
- * tick or the last. That thread most likely still runs there: waking the
- * CPU's M would preempt it, and the CPU would alternate between
- * submitting and running while the other CPUs idle. (The last tick too,
- * because a stamp of this tick alone would go stale at every tick until
- * the submitter's next task.)
- */
-static bool magpie_p_taken(struct magpie_p *p)
-{
-	return jiffies - READ_ONCE(p->outside_at) <= 1;
-}
-
-/*
  * Whether an M is awake on a CPU that no outside submitter holds: an M
  * that looks at every queue again before it parks (the handshake at the
  * top of this file), and whose running preempts no submitter. Exact under
@@ -303,7 +290,7 @@ static void magpie_steal_note(struct magpie_p *p, struct magpie_p *victim)
 	u32 tail = magpie_runq_tail(&victim->runq);
 
 	if (p->steal_victim == victim && p->steal_tail == tail && magpie_p_taken(victim))
-		WRITE_ONCE(victim->outside_at, jiffies - 2);
+		magpie_p_untake(victim);
 	p->steal_victim = victim;
 	p->steal_tail = tail;
 }
@@ -697,7 +684,7 @@ void magpie_outside_sleeps(struct magpie_pool *pool)
 	preempt_disable();
 	p = this_cpu_ptr(pool->ps);
 	if (magpie_p_taken(p)) {
-		WRITE_ONCE(p->outside_at, jiffies - 2);
+		magpie_p_untake(p);
 		queued = !magpie_runq_empty(&p->runq);
 	}
 	preempt_enable();
