@@ -7,8 +7,9 @@
  * measured for the libmagpie API (mgp_alloc/mgp_free on an anon arena) and,
  * through malloc/free, for glibc and for libmagpie-malloc, jemalloc,
  * tcmalloc and mimalloc, each preloaded into a child process running this
- * same binary. The peers are installed with apt-get when missing. Prints a
- * table (best of 3, ns per block, peak RSS of the child), then lines
+ * same binary. The peers are installed with apt-get when missing. Every
+ * peer runs in each of PASSES passes. Prints a table (best of 3 rounds in
+ * each of the passes, ns per block, the largest peak RSS), then lines
  *   bench <workload> magpie/<peer> <ratio>
  * with magpie the preloaded libmagpie-malloc (magpie-api: the API) and
  * ratio its time over the peer's: below 1 means magpie is faster.
@@ -33,6 +34,7 @@
 #define XT_BLOCKS	(2 << 20)
 #define BATCH		64
 #define RING		1024
+#define PASSES		3
 
 static struct mgp_arena *arena;	/* API mode only */
 static unsigned int sizes[4096];
@@ -159,7 +161,8 @@ struct peer {
 	char path[256];
 	double st, xt;
 	long rss;
-	int ok;
+	int ok;		/* at least one pass measured */
+	int failed;	/* missing or failed: no more passes */
 };
 
 static struct peer peers[] = {
@@ -217,10 +220,16 @@ static void install_peers(void)
 static void run_peer(const char *self, struct peer *p)
 {
 	char cmd[1024];
+	double st, xt;
+	long rss;
 	FILE *f;
+	int ok;
 
+	if (p->failed)
+		return;
 	if (p->glob && !find_lib(p)) {
 		fprintf(stderr, "bench-userlib: %s not installed, skipped\n", p->name);
+		p->failed = 1;
 		return;
 	}
 	/* The same binary; only the preloaded library differs. */
@@ -230,22 +239,36 @@ static void run_peer(const char *self, struct peer *p)
 	f = popen(cmd, "r");
 	if (!f)
 		return;
-	p->ok = fscanf(f, "result %lf %lf %ld", &p->st, &p->xt, &p->rss) == 3;
+	ok = fscanf(f, "result %lf %lf %ld", &st, &xt, &rss) == 3;
 	if (pclose(f))
-		p->ok = 0;
-	if (!p->ok)
+		ok = 0;
+	if (!ok) {
 		fprintf(stderr, "bench-userlib: %s failed\n", p->name);
+		p->failed = 1;
+		return;
+	}
+	/* Best times and largest peak over the passes. */
+	p->st = p->ok && p->st < st ? p->st : st;
+	p->xt = p->ok && p->xt < xt ? p->xt : xt;
+	p->rss = p->ok && p->rss > rss ? p->rss : rss;
+	p->ok = 1;
 }
 
 int main(int argc, char **argv)
 {
-	unsigned int i, m;
+	unsigned int i, m, pass;
 
 	if (argc == 3 && !strcmp(argv[1], "--child"))
 		return child(argv[2]);
 	install_peers();
-	for (i = 0; i < NR_PEERS; i++)
-		run_peer(argv[0], &peers[i]);
+	/*
+	 * Whole passes over the peers rather than one child each: the machine's
+	 * speed drifts over seconds, and a peer measured only in a slow spell
+	 * would look worse than it is.
+	 */
+	for (pass = 0; pass < PASSES; pass++)
+		for (i = 0; i < NR_PEERS; i++)
+			run_peer(argv[0], &peers[i]);
 	printf("%-12s %12s %14s %14s\n", "allocator", "st ns/block", "xthread ns/blk",
 	       "peak RSS KiB");
 	for (i = 0; i < NR_PEERS; i++)
