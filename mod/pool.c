@@ -205,6 +205,19 @@ void magpie_pool_flush(void)
 }
 EXPORT_SYMBOL_GPL(magpie_pool_flush);
 
+/* Returns the tasks every P keeps to the cache. */
+static void magpie_pool_free_tasks(struct magpie_pool *pool)
+{
+	unsigned int cpu;
+
+	for_each_possible_cpu(cpu) {
+		struct magpie_p *p = per_cpu_ptr(pool->ps, cpu);
+
+		while (p->nr_free_tasks)
+			magpie_cache_free(pool->task_cache, p->free_tasks[--p->nr_free_tasks]);
+	}
+}
+
 static struct magpie_m *magpie_m_create(struct magpie_pool *pool, int cpu,
 					unsigned int spare_index)
 {
@@ -336,7 +349,6 @@ int magpie_pool_init(void)
 
 	magpie_gqueue_init(&pool->global);
 	spin_lock_init(&pool->idle_lock);
-	spin_lock_init(&pool->free_lock);
 	INIT_LIST_HEAD(&pool->idle_ms);
 	mutex_init(&pool->spare_mutex);
 	mutex_init(&pool->flush_mutex);

@@ -9,16 +9,13 @@
  *   pool->idle_lock         the idle-M list (IRQ-safe: wakeups come from
  *                           any context)
  *   pool->global.lock       the global run queue (IRQ-safe, engine lock)
- *   pool->free_lock         batches of free task descriptors (task
- *                           context only, taken with preemption off)
  * Rings and runnext need no lock (engine/runq.h); a P's ring is produced
  * into only by whatever runs on the P's CPU with preemption disabled.
  *
  * Field tags: [P] owned by the P's CPU, touched with preemption off;
  * [M] touched only by the M itself; [I] pool->idle_lock; [A] atomic or
  * READ_ONCE/WRITE_ONCE from anywhere; [C] fixed after creation;
- * [H] CPU hotplug callbacks (serialized by the hotplug core);
- * [F] pool->free_lock.
+ * [H] CPU hotplug callbacks (serialized by the hotplug core).
  */
 #ifndef _MAGPIE_POOL_H
 #define _MAGPIE_POOL_H
@@ -44,10 +41,6 @@
 #define MAGPIE_POLL_NS		(50 * NSEC_PER_USEC)
 /* Freed tasks a P keeps for reuse (Go's per-P gFree list). */
 #define MAGPIE_P_FREE_TASKS	32
-/* Freed tasks move between a P and the pool this many at a time... */
-#define MAGPIE_FREE_BATCH	16
-/* ... and the pool keeps at most this many batches (Go's sched.gFree). */
-#define MAGPIE_FREE_BATCHES_MAX	64
 /* One task in this many is timed by the clock (see magpie_run_task()). */
 #define MAGPIE_TIME_SAMPLE	16
 /* Tasks a waiting worker may nest on its stack while it helps. */
@@ -65,8 +58,6 @@ enum magpie_task_state {
  * @fn: the function [C]
  * @arg: its argument [C]
  * @wg: wait group to signal when done or cancelled, or NULL [C]
- * @next_batch: while free and heading a batch on pool->free_batches, the
- *	next batch [F]
  * @depth: nesting in the fork-join tree: 0 when submitted from outside
  *	the pool, the spawning task's depth + 1 otherwise [C]
  * @color: flush color it was counted under [C]
@@ -78,10 +69,7 @@ struct magpie_task {
 	struct magpie_runq_node node;
 	void (*fn)(void *arg);
 	void *arg;
-	union {
-		struct magpie_wg *wg;
-		struct magpie_task *next_batch;
-	};
+	struct magpie_wg *wg;
 	u16 depth;
 	u8 color;
 	bool cancelable;
@@ -205,11 +193,6 @@ struct magpie_m {
  * @nr_online: Ps that take work [A, changed under H]
  * @idle_lock: protects @idle_ms and the idle/spinning/woken handover
  * @idle_ms: parked Ms that a new task may wake [I]
- * @free_lock: protects @free_batches and @nr_free_batches
- * @free_batches: batches of MAGPIE_FREE_BATCH free task descriptors,
- *	linked through their nodes, headed by a task linking the next batch
- *	through ->next_batch (pool_task.c) [F]
- * @nr_free_batches: batches on @free_batches [F; read locklessly as a hint]
  * @spares: the spare Ms created so far [@spare_mutex; read locklessly
  *	up to @nr_spares]
  * @nr_spares: how many exist [A, written under @spare_mutex]
@@ -233,9 +216,6 @@ struct magpie_pool {
 	atomic_t nr_online;
 	spinlock_t idle_lock;		/* see the kernel-doc above */
 	struct list_head idle_ms;
-	spinlock_t free_lock;		/* see the kernel-doc above */
-	struct magpie_task *free_batches;
-	unsigned int nr_free_batches;
 	struct magpie_m *spares[MAGPIE_MAX_SPARES];
 	unsigned int nr_spares;
 	unsigned int spares_wanted;
@@ -290,11 +270,8 @@ int magpie_m_main(void *arg);
 int magpie_spare_main(void *arg);
 void magpie_p_drain(struct magpie_pool *pool, unsigned int cpu);
 void magpie_outside_sleeps(struct magpie_pool *pool);
-
-/* pool_task.c: task descriptors. */
 struct magpie_task *magpie_task_alloc(struct magpie_pool *pool, gfp_t gfp);
 void magpie_task_free(struct magpie_pool *pool, struct magpie_task *task);
-void magpie_pool_free_tasks(struct magpie_pool *pool);
 
 /* pool_wg.c */
 void magpie_m_help(struct magpie_pool *pool, struct magpie_m *m, struct magpie_wg *wg);

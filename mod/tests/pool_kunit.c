@@ -727,79 +727,6 @@ static void mt_queue_on_cpu1(struct kunit *test, struct mt_count *c, unsigned in
 	KUNIT_EXPECT_EQ(test, mt_count_wrong(c), 0u);
 }
 
-/* Whether @task is one of @tasks[0 .. @n - 1]. */
-static bool mt_task_in(struct magpie_task *task, struct magpie_task **tasks, unsigned int n)
-{
-	while (n--)
-		if (tasks[n] == task)
-			return true;
-	return false;
-}
-
-/*
- * Finished task descriptors beyond a P's array go to the pool's stack in
- * batches, a P that runs dry takes the newest batch back (the same
- * descriptors, not fresh ones from the cache), and the stack stays
- * within its bound however many are freed.
- */
-static void pool_task_descriptors_recycle(struct kunit *test)
-{
-	/* Enough to empty this P's array and the whole stack, and to refill both. */
-	const unsigned int n = MAGPIE_P_FREE_TASKS +
-			       (MAGPIE_FREE_BATCHES_MAX + 4) * MAGPIE_FREE_BATCH;
-	const unsigned int first = MAGPIE_P_FREE_TASKS + 4 * MAGPIE_FREE_BATCH;
-	struct magpie_task *again[MAGPIE_P_FREE_TASKS];
-	struct magpie_pool *pool = &magpie_pool;
-	struct magpie_task **tasks, *t;
-	unsigned int i, nr_again = 0;
-	struct magpie_p *p;
-
-	tasks = kunit_kcalloc(test, n, sizeof(*tasks), GFP_KERNEL);
-	KUNIT_ASSERT_NOT_NULL(test, tasks);
-	/* The P is this CPU's for the whole test; the pool idles meanwhile. */
-	migrate_disable();
-	p = per_cpu_ptr(pool->ps, smp_processor_id());
-	for (i = 0; i < n; i++) {
-		tasks[i] = magpie_task_alloc(pool, GFP_KERNEL);
-		if (!tasks[i])
-			break;
-	}
-	if (i < n) {
-		while (i--)
-			magpie_task_free(pool, tasks[i]);
-		migrate_enable();
-		KUNIT_FAIL(test, "could not allocate %u task descriptors", n);
-		return;
-	}
-	KUNIT_EXPECT_EQ(test, p->nr_free_tasks, 0u);
-	KUNIT_EXPECT_EQ(test, READ_ONCE(pool->nr_free_batches), 0u);
-
-	/* A full array, then every MAGPIE_FREE_BATCH more push a batch. */
-	for (i = 0; i < first; i++)
-		magpie_task_free(pool, tasks[i]);
-	KUNIT_EXPECT_EQ(test, READ_ONCE(pool->nr_free_batches), 4u);
-	KUNIT_EXPECT_EQ(test, p->nr_free_tasks, (u32)MAGPIE_P_FREE_TASKS);
-
-	/* Run the array dry: the next one comes from the last batch pushed. */
-	while (p->nr_free_tasks && nr_again < MAGPIE_P_FREE_TASKS)
-		again[nr_again++] = magpie_task_alloc(pool, GFP_KERNEL);
-	t = magpie_task_alloc(pool, GFP_KERNEL);
-	KUNIT_EXPECT_TRUE(test, mt_task_in(t, tasks + first - 3 * MAGPIE_FREE_BATCH,
-					   MAGPIE_FREE_BATCH));
-	KUNIT_EXPECT_EQ(test, READ_ONCE(pool->nr_free_batches), 3u);
-	KUNIT_EXPECT_EQ(test, p->nr_free_tasks, (u32)MAGPIE_FREE_BATCH - 1);
-
-	/* Freeing everything fills the stack to its bound, and no further. */
-	magpie_task_free(pool, t);
-	while (nr_again)
-		magpie_task_free(pool, again[--nr_again]);
-	for (i = first; i < n; i++)
-		magpie_task_free(pool, tasks[i]);
-	KUNIT_EXPECT_EQ(test, READ_ONCE(pool->nr_free_batches),
-			(unsigned int)MAGPIE_FREE_BATCHES_MAX);
-	migrate_enable();
-}
-
 static void pool_cpu_hotplug(struct kunit *test)
 {
 	struct magpie_p *p1;
@@ -830,7 +757,6 @@ static struct kunit_case magpie_pool_cases[] = {
 	KUNIT_CASE(pool_runs_every_task_once),
 	KUNIT_CASE_SLOW(pool_concurrent_submit_and_steal),
 	KUNIT_CASE(pool_fork_join_fib),
-	KUNIT_CASE(pool_task_descriptors_recycle),
 	KUNIT_CASE_SLOW(pool_fairness_tick),
 	KUNIT_CASE(pool_submit_from_softirq),
 	KUNIT_CASE(pool_cancel_and_flush),
