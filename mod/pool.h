@@ -280,18 +280,51 @@ void magpie_task_free(struct magpie_pool *pool, struct magpie_task *task);
 
 /* pool_wg.c */
 void magpie_m_help(struct magpie_pool *pool, struct magpie_m *m, struct magpie_wg *wg);
-void magpie_m_wg_settle(struct magpie_m *m);
-void magpie_m_wg_done(struct magpie_m *m, struct magpie_wg *wg);
-void magpie_m_wg_add_one(struct magpie_m *m, struct magpie_wg *wg);
+void magpie_m_wg_pay(struct magpie_m *m);
+
+/*
+ * Owed wait-group decrements (pool_wg.c), inline: most calls find nothing
+ * owed, or the group owed to, and pay nothing.
+ */
+
+/* Pays what @m owes; afterwards @m must not touch that group. */
+static inline void magpie_m_wg_settle(struct magpie_m *m)
+{
+	if (m->wg_owed_to)
+		magpie_m_wg_pay(m);
+}
 
 /*
  * Before @m runs a task of group @wg (NULL for none): what it owes any
- * other group is paid, as that task may run for long (pool_wg.c).
+ * other group is paid, as that task may run for long.
  */
 static inline void magpie_m_wg_settle_other(struct magpie_m *m, struct magpie_wg *wg)
 {
 	if (m->wg_owed_to && m->wg_owed_to != wg)
+		magpie_m_wg_pay(m);
+}
+
+/* The decrement for a task of @wg that @m ran: owed, not paid. */
+static inline void magpie_m_wg_done(struct magpie_m *m, struct magpie_wg *wg)
+{
+	if (m->wg_owed_to != wg) {
 		magpie_m_wg_settle(m);
+		m->wg_owed_to = wg;
+	}
+	m->wg_owed++;
+}
+
+/*
+ * add(1) for a task being spawned into @wg by @m (NULL: outside the
+ * pool). A decrement @m owes to @wg cancels it: the counter in memory
+ * already counts one more than the group holds.
+ */
+static inline void magpie_m_wg_add_one(struct magpie_m *m, struct magpie_wg *wg)
+{
+	if (m && m->wg_owed_to == wg && m->wg_owed)
+		m->wg_owed--;
+	else
+		magpie_wg_add(wg, 1);
 }
 
 /* pool_sysmon.c */

@@ -795,5 +795,6 @@ int magpie_spare_main(void *arg)
 		__set_current_state(TASK_RUNNING);
 		WRITE_ONCE(m->parked, false);
 	}
+	magpie_m_wg_settle(m);
 	return 0;
 }

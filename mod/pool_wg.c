@@ -95,58 +95,23 @@ void magpie_wg_done(struct magpie_wg *wg)
 EXPORT_SYMBOL_GPL(magpie_wg_done);
 
 /**
- * magpie_m_wg_settle() - pay what an M owes its group (file comment)
- * @m: the M, current
+ * magpie_m_wg_pay() - pay what an M owes its group (file comment)
+ * @m: the M, current, owing to a group
  *
  * Afterwards @m must not touch the group: the payment may be its last
  * decrement.
  */
-void magpie_m_wg_settle(struct magpie_m *m)
+void magpie_m_wg_pay(struct magpie_m *m)
 {
 	struct magpie_wg *wg = m->wg_owed_to;
 	int owed = m->wg_owed;
 
-	if (!wg)
-		return;
 	m->wg_owed_to = NULL;
 	m->wg_owed = 0;
 	if (owed)
 		magpie_wg_add(wg, -owed);
 }
-EXPORT_SYMBOL_IF_KUNIT(magpie_m_wg_settle);
-
-/**
- * magpie_m_wg_done() - the decrement for a task an M ran, owed
- * @m: the M, current
- * @wg: the task's group
- */
-void magpie_m_wg_done(struct magpie_m *m, struct magpie_wg *wg)
-{
-	if (m->wg_owed_to != wg) {
-		magpie_m_wg_settle(m);
-		m->wg_owed_to = wg;
-	}
-	m->wg_owed++;
-}
-EXPORT_SYMBOL_IF_KUNIT(magpie_m_wg_done);
-
-/**
- * magpie_m_wg_add_one() - add(1) for a task being spawned
- * @m: the M spawning, current, or NULL outside the pool
- * @wg: the new task's group
- *
- * A decrement @m owes to @wg cancels the add: the counter in memory
- * already counts one more than the group holds.
- */
-void magpie_m_wg_add_one(struct magpie_m *m, struct magpie_wg *wg)
-{
-	if (m && m->wg_owed_to == wg && m->wg_owed) {
-		m->wg_owed--;
-		return;
-	}
-	magpie_wg_add(wg, 1);
-}
-EXPORT_SYMBOL_IF_KUNIT(magpie_m_wg_add_one);
+EXPORT_SYMBOL_IF_KUNIT(magpie_m_wg_pay);
 
 static bool magpie_wg_zero(struct magpie_wg *wg)
 {
