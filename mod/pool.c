@@ -83,7 +83,7 @@ static struct magpie_task *magpie_task_new(void (*fn)(void *arg), void *arg,
 		refcount_set(&task->ref, 2);
 	}
 	if (wg)
-		magpie_m_wg_add_one(m, wg);
+		magpie_wg_add(wg, 1);
 	magpie_task_count(pool, task);
 	magpie_pool_enqueue(pool, task, m);
 	return task;

@@ -166,9 +166,6 @@ struct magpie_p {
  * @tasks_run: tasks this M ran [A: written by the M]
  * @help_depth: tasks nested on this M's stack by waits that help [M]
  * @cur_depth: depth of the innermost task this M runs, -1 for none [M]
- * @wg_owed_to: the wait group this M owes decrements for tasks it ran,
- *	or NULL (pool_wg.c, "Owed decrements") [M]
- * @wg_owed: how many it owes [M]
  */
 struct magpie_m {
 	struct task_struct *task;
@@ -184,8 +181,6 @@ struct magpie_m {
 	unsigned long tasks_run;
 	unsigned int help_depth;
 	int cur_depth;
-	struct magpie_wg *wg_owed_to;
-	int wg_owed;
 };
 
 /**
@@ -280,52 +275,6 @@ void magpie_task_free(struct magpie_pool *pool, struct magpie_task *task);
 
 /* pool_wg.c */
 void magpie_m_help(struct magpie_pool *pool, struct magpie_m *m, struct magpie_wg *wg);
-void magpie_m_wg_pay(struct magpie_m *m);
-
-/*
- * Owed wait-group decrements (pool_wg.c), inline: most calls find nothing
- * owed, or the group owed to, and pay nothing.
- */
-
-/* Pays what @m owes; afterwards @m must not touch that group. */
-static inline void magpie_m_wg_settle(struct magpie_m *m)
-{
-	if (m->wg_owed_to)
-		magpie_m_wg_pay(m);
-}
-
-/*
- * Before @m runs a task of group @wg (NULL for none): what it owes any
- * other group is paid, as that task may run for long.
- */
-static inline void magpie_m_wg_settle_other(struct magpie_m *m, struct magpie_wg *wg)
-{
-	if (m->wg_owed_to && m->wg_owed_to != wg)
-		magpie_m_wg_pay(m);
-}
-
-/* The decrement for a task of @wg that @m ran: owed, not paid. */
-static inline void magpie_m_wg_done(struct magpie_m *m, struct magpie_wg *wg)
-{
-	if (m->wg_owed_to != wg) {
-		magpie_m_wg_settle(m);
-		m->wg_owed_to = wg;
-	}
-	m->wg_owed++;
-}
-
-/*
- * add(1) for a task being spawned into @wg by @m (NULL: outside the
- * pool). A decrement @m owes to @wg cancels it: the counter in memory
- * already counts one more than the group holds.
- */
-static inline void magpie_m_wg_add_one(struct magpie_m *m, struct magpie_wg *wg)
-{
-	if (m && m->wg_owed_to == wg && m->wg_owed)
-		m->wg_owed--;
-	else
-		magpie_wg_add(wg, 1);
-}
 
 /* pool_sysmon.c */
 int magpie_sysmon_main(void *arg);

@@ -19,30 +19,11 @@
  * MAGPIE_HELP_DEPTH_MAX nested tasks, or with less than a quarter of the
  * stack left, it stops helping and just sleeps, and sysmon's spare Ms keep
  * the pool going (Documentation/pool.rst).
- *
- * Owed decrements. A worker that finishes a task does not decrement the
- * group at once: it owes the decrement (m->wg_owed_to, m->wg_owed) and
- * pays when it is about to do anything else than run more of the same
- * group's tasks: run another group's task (or one without a group), look
- * beyond its own P for work, wait, park or stop. And a task it spawns
- * into the group it owes to takes an owed decrement back instead of
- * adding. So the counter in memory is the true count plus what workers
- * owe: never below it, so a waiter never returns early, and above it
- * only while the worker that owes runs the group's own tasks, when the
- * true count is not zero either (one is running) or for the moment
- * between two of them. A chain of tasks, each spawning the next, then
- * touches the counter's line not at all, and a worker draining one
- * submitter's stream no longer writes the line the submitter adds on.
- * The pay is the one atomic decrement of magpie_wg_add(), with its full
- * ordering: everything the tasks did happens before the waiter's acquire
- * read of zero. Only the pool's own decrement after a task is deferred: a
- * magpie_wg_done() a task calls itself takes effect at once.
  */
 #include <linux/kthread.h>
 #include <linux/sched/task_stack.h>
 #include <linux/wait_bit.h>
 
-#include "compat.h"
 #include "pool.h"
 
 /**
@@ -93,25 +74,6 @@ void magpie_wg_done(struct magpie_wg *wg)
 	magpie_wg_add(wg, -1);
 }
 EXPORT_SYMBOL_GPL(magpie_wg_done);
-
-/**
- * magpie_m_wg_pay() - pay what an M owes its group (file comment)
- * @m: the M, current, owing to a group
- *
- * Afterwards @m must not touch the group: the payment may be its last
- * decrement.
- */
-void magpie_m_wg_pay(struct magpie_m *m)
-{
-	struct magpie_wg *wg = m->wg_owed_to;
-	int owed = m->wg_owed;
-
-	m->wg_owed_to = NULL;
-	m->wg_owed = 0;
-	if (owed)
-		magpie_wg_add(wg, -owed);
-}
-EXPORT_SYMBOL_IF_KUNIT(magpie_m_wg_pay);
 
 static bool magpie_wg_zero(struct magpie_wg *wg)
 {
@@ -167,15 +129,9 @@ static void magpie_m_help_sleep(struct magpie_pool *pool, struct magpie_m *m,
  */
 void magpie_m_help(struct magpie_pool *pool, struct magpie_m *m, struct magpie_wg *wg)
 {
-	for (;;) {
+	while (!magpie_wg_zero(wg)) {
 		bool can_help = m->help_depth < MAGPIE_HELP_DEPTH_MAX && !magpie_stack_low();
 		struct magpie_task *task = NULL;
-
-		/* What we owe the group may be all that keeps it above zero. */
-		if (m->wg_owed_to == wg)
-			magpie_m_wg_settle(m);
-		if (magpie_wg_zero(wg))
-			break;
 
 		if (can_help)
 			task = magpie_find_deeper(pool, m);
@@ -193,13 +149,10 @@ void magpie_m_help(struct magpie_pool *pool, struct magpie_m *m, struct magpie_w
 		 * for it, hence no recheck. A deeper task queued meanwhile
 		 * wakes us through the idle list.
 		 */
-		magpie_m_wg_settle(m);
 		magpie_m_help_sleep(pool, m, wg, can_help && m->cpu >= 0, false);
 	}
 	if (m->spinning)
 		magpie_m_stop_spinning(pool, m, false);
-	/* Back to the waiting task, which may run for long. */
-	magpie_m_wg_settle(m);
 }
 
 /**
