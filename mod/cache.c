@@ -643,6 +643,14 @@ static void magpie_cache_unlist(struct magpie_cache *cache)
 	mutex_unlock(&magpie_caches_mutex);
 }
 
+/* A cache destroyed with objects out stays, so that they stay valid. */
+static void magpie_cache_keep(struct magpie_cache *cache)
+{
+	cache->leaked = true;
+	/* Deliberately kept: not a leak for kmemleak to report. */
+	kmemleak_not_leak(cache);
+}
+
 /* Frees a cache nobody uses, unless objects are out: false then. */
 static bool magpie_cache_teardown(struct magpie_cache *cache)
 {
@@ -657,9 +665,7 @@ static bool magpie_cache_teardown(struct magpie_cache *cache)
 	if (out) {
 		pr_err("magpie: cache %s destroyed with %lu objects remaining; its %lu spans are leaked\n",
 		       cache->name, out, cache->central.nr_spans);
-		cache->leaked = true;
-		/* Deliberately kept: not a leak for kmemleak to report. */
-		kmemleak_not_leak(cache);
+		magpie_cache_keep(cache);
 		return false;
 	}
 	mem_cgroup_put(cache->memcg);	/* a child's; NULL otherwise */
@@ -689,8 +695,7 @@ void magpie_cache_destroy(struct magpie_cache *cache)
 	if (!magpie_memcg_children_destroy(cache)) {
 		pr_err("magpie: cache %s destroyed while a memcg child has objects out; it is kept\n",
 		       cache->name);
-		cache->leaked = true;
-		kmemleak_not_leak(cache);
+		magpie_cache_keep(cache);
 		return;
 	}
 	magpie_cache_teardown(cache);
@@ -709,4 +714,3 @@ bool magpie_cache_destroy_child(struct magpie_cache *child)
 	magpie_cache_unlist(child);
 	return magpie_cache_teardown(child);
 }
-
