@@ -161,7 +161,7 @@ struct peer {
 	char path[256];
 	double st, xt;
 	long rss;
-	int ok;		/* at least one pass measured */
+	int ok;		/* measured, and failed in no pass */
 	int failed;	/* missing or failed: no more passes */
 };
 
@@ -243,8 +243,10 @@ static void run_peer(const char *self, struct peer *p)
 	if (pclose(f))
 		ok = 0;
 	if (!ok) {
+		/* A failure in any pass drops the peer: no figures from the others. */
 		fprintf(stderr, "bench-userlib: %s failed\n", p->name);
 		p->failed = 1;
+		p->ok = 0;
 		return;
 	}
 	/* Best times and largest peak over the passes. */
