@@ -32,10 +32,36 @@
 #include <linux/workqueue.h>
 
 #include "bench_module.h"
+#include "bench_prof.h"
 #include "../compat.h"
 #include "../magpie.h"
 
 #define BENCH_TASKS	100000
+
+/* With profile=1: the pool's counters around a profiled run, too. */
+static struct magpie_pool_totals bench_prof_totals;
+
+static bool bench_pool_prof_start(void)
+{
+	bool prof = bench_prof_start();
+
+	if (prof)
+		magpie_pool_get_totals(&bench_prof_totals);
+	return prof;
+}
+
+static void bench_pool_prof_stop(bool prof, const char *label)
+{
+	struct magpie_pool_totals t, *b = &bench_prof_totals;
+
+	if (!prof)
+		return;
+	magpie_pool_get_totals(&t);
+	bench_prof_stop(prof, label);
+	pr_info("profile %s pool: %llu runs, %llu steals, %llu parks, %llu idle wakeups, %llu handoffs\n",
+		label, t.runs - b->runs, t.steals - b->steals, t.parks - b->parks,
+		t.idle_wakeups - b->idle_wakeups, t.handoffs - b->handoffs);
+}
 
 /* ---- no-op tasks ---- */
 
@@ -131,12 +157,15 @@ static void bench_noop_all(void)
 	if (!noop.works)
 		return;
 	for (nr_cpus = 1; nr_cpus <= min(2U, num_online_cpus()); nr_cpus++) {
+		bool prof = bench_pool_prof_start();
 		u64 mp = BEST(bench_noop_run(NULL, nr_cpus));
-		u64 unbound = BEST(bench_noop_run(magpie_unbound_wq(), nr_cpus));
-		u64 percpu = BEST(bench_noop_run(magpie_percpu_wq(), nr_cpus));
+		u64 unbound, percpu;
 		char name[32];
 
 		snprintf(name, sizeof(name), "noop_%ucpu_tput", nr_cpus);
+		bench_pool_prof_stop(prof, name);
+		unbound = BEST(bench_noop_run(magpie_unbound_wq(), nr_cpus));
+		percpu = BEST(bench_noop_run(magpie_percpu_wq(), nr_cpus));
 		bench_ratio(name, "unbound_wq", mp, unbound, noop.nr, true);
 		bench_ratio(name, "percpu_wq", mp, percpu, noop.nr, true);
 	}
@@ -261,14 +290,19 @@ static void bench_fib_all(void)
 	/* fib(n) makes 2 fib(n+1) - 1 calls: 21891 for n = 20. */
 	const unsigned int n = 20, n_wq = 12;
 	u64 t1 = U64_MAX, t2, plain, wq, mp;
+	bool prof;
 	int ret;
 
 	plain = BEST(bench_fib_call(n));
+	prof = bench_pool_prof_start();
 	t2 = BEST(bench_fib_magpie(n));
+	bench_pool_prof_stop(prof, "fib20");
 	if (num_online_cpus() >= 2 && cpu_online(1)) {
 		ret = remove_cpu(1);
 		if (!ret) {
+			prof = bench_pool_prof_start();
 			t1 = BEST(bench_fib_magpie(n));
+			bench_pool_prof_stop(prof, "fib20_t1");
 			ret = add_cpu(1);
 		}
 		if (ret)
@@ -334,9 +368,11 @@ static u64 bench_chain_run(bool magpie, unsigned int hops)
 static void bench_chain_all(void)
 {
 	unsigned int hops = 10000 * bench_scale;
+	bool prof = bench_pool_prof_start();
+	u64 mp = BEST(bench_chain_run(true, hops));
 
-	bench_ratio("chain_hop", "percpu_wq", BEST(bench_chain_run(true, hops)),
-		    BEST(bench_chain_run(false, hops)), hops, false);
+	bench_pool_prof_stop(prof, "chain_hop");
+	bench_ratio("chain_hop", "percpu_wq", mp, BEST(bench_chain_run(false, hops)), hops, false);
 }
 
 /* ---- bursts: CPU time per task ---- */

@@ -171,7 +171,8 @@ check_busy() {
 # parks and empty wakeups), which magpie-check's records do not carry.
 bench_log_context() {
 	dmesg | sed -n -e 's/.*magpie_bench: \(init_on.*\)/\1/p' \
-		-e 's/.*magpie_bench: \(pool: .*\)/\1/p'
+		-e 's/.*magpie_bench: \(pool: .*\)/\1/p' \
+		-e 's/.*magpie_bench: \(profile .*\)/\1/p'
 }
 
 run_magpie_check() {
@@ -243,9 +244,10 @@ bench)
 		# The suites run through MAGPIE_IOC_RUN_CHECKS: magpie-check
 		# prints their records; the log adds the pool's context lines.
 		scale=$(echo "$MAGPIE_BENCH_ARGS" | sed -n 's/.*scale=\([0-9]*\).*/\1/p')
+		profile=$(echo "$MAGPIE_BENCH_ARGS" | sed -n 's/.*\(profile=[01YN]\).*/\1/p')
 		insmod /magpie/magpie.ko &&
 		insmod /magpie/magpie_bench.ko run_on_load=0 &&
-		insmod /magpie/magpie_pool_bench.ko run_on_load=0 &&
+		insmod /magpie/magpie_pool_bench.ko run_on_load=0 $profile &&
 		magpie-check --bench all ${scale:+--scale $scale} &&
 		bench_log_context &&
 		rmmod magpie_bench magpie_pool_bench &&

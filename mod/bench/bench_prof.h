@@ -1,0 +1,213 @@
+/* SPDX-License-Identifier: GPL-2.0 */
+/*
+ * A sampling profiler for the benchmark modules (parameter profile=1):
+ * while one side of a benchmark runs, a pinned hrtimer on every online
+ * CPU records the kernel address each tick interrupted, and at the end
+ * the functions with the most samples are logged with their share. It
+ * needs no perf events (the benchmark kernels have none, and TCG has no
+ * PMU to drive them). Under TCG a sample costs about as much as a short
+ * task, so a profiled run is slower than an unprofiled one; its figures
+ * are shares, not times, and the module's ratios are not meant to be read
+ * from a profiled boot. Included once, by the module's one source file.
+ *
+ * Limitations: samples land only where interrupts are on, so code with
+ * interrupts off shows up at the point it turns them back on; a CPU going
+ * offline takes its timer along to another CPU, which then samples twice.
+ */
+#ifndef _MAGPIE_BENCH_PROF_H
+#define _MAGPIE_BENCH_PROF_H
+
+#include <linux/hrtimer.h>
+#include <linux/kallsyms.h>
+#include <linux/percpu.h>
+#include <linux/sort.h>
+#include <linux/vmalloc.h>
+
+#include <asm/irq_regs.h>
+
+#include "../compat.h"
+
+static bool profile;
+module_param(profile, bool, 0444);
+MODULE_PARM_DESC(profile, "log a sampling profile of magpie's side of each benchmark (default N)");
+
+#define BENCH_PROF_PERIOD_NS	(25 * NSEC_PER_USEC)
+#define BENCH_PROF_SAMPLES	65536	/* per CPU */
+#define BENCH_PROF_TOP		24
+#define BENCH_PROF_SYMS		1024	/* distinct functions told apart */
+
+struct bench_prof_cpu {
+	struct hrtimer timer;
+	unsigned long *ips;	/* written only by the timer's callback */
+	unsigned int nr;
+	unsigned int lost;
+};
+
+static DEFINE_PER_CPU(struct bench_prof_cpu, bench_prof_cpus);
+
+struct bench_prof_sym {
+	char name[KSYM_SYMBOL_LEN];
+	unsigned int count;
+};
+
+static enum hrtimer_restart bench_prof_tick(struct hrtimer *timer)
+{
+	struct bench_prof_cpu *pc = container_of(timer, struct bench_prof_cpu, timer);
+	struct pt_regs *regs = get_irq_regs();
+
+	if (regs && !user_mode(regs)) {
+		if (pc->nr < BENCH_PROF_SAMPLES)
+			pc->ips[pc->nr++] = instruction_pointer(regs);
+		else
+			pc->lost++;
+	}
+	hrtimer_forward_now(timer, ns_to_ktime(BENCH_PROF_PERIOD_NS));
+	return HRTIMER_RESTART;
+}
+
+static void bench_prof_start_here(void *unused)
+{
+	struct bench_prof_cpu *pc = this_cpu_ptr(&bench_prof_cpus);
+
+	if (pc->ips)
+		hrtimer_start(&pc->timer, ns_to_ktime(BENCH_PROF_PERIOD_NS),
+			      HRTIMER_MODE_REL_PINNED);
+}
+
+static void bench_prof_free(void)
+{
+	unsigned int cpu;
+
+	for_each_possible_cpu(cpu) {
+		struct bench_prof_cpu *pc = per_cpu_ptr(&bench_prof_cpus, cpu);
+
+		vfree(pc->ips);
+		pc->ips = NULL;
+	}
+}
+
+/* Starts sampling on every online CPU; false (and no sampling) if off. */
+static bool bench_prof_start(void)
+{
+	unsigned int cpu;
+
+	if (!profile)
+		return false;
+	for_each_possible_cpu(cpu) {
+		struct bench_prof_cpu *pc = per_cpu_ptr(&bench_prof_cpus, cpu);
+
+		pc->ips = vmalloc(array_size(BENCH_PROF_SAMPLES, sizeof(*pc->ips)));
+		if (!pc->ips) {
+			bench_prof_free();
+			return false;
+		}
+		magpie_hrtimer_setup(&pc->timer, bench_prof_tick, CLOCK_MONOTONIC,
+				     HRTIMER_MODE_REL_PINNED);
+		pc->nr = 0;
+		pc->lost = 0;
+	}
+	on_each_cpu(bench_prof_start_here, NULL, 1);
+	return true;
+}
+
+static int bench_prof_cmp_ip(const void *a, const void *b)
+{
+	unsigned long x = *(const unsigned long *)a, y = *(const unsigned long *)b;
+
+	return x < y ? -1 : x > y;
+}
+
+static int bench_prof_cmp_count(const void *a, const void *b)
+{
+	const struct bench_prof_sym *x = a, *y = b;
+
+	return x->count > y->count ? -1 : x->count < y->count;
+}
+
+/*
+ * Logs the functions of @nr samples at @ips (sorted here, in place) with
+ * the largest shares, the first @top of them, under "@label @who".
+ */
+static void bench_prof_report(const char *label, const char *who, unsigned long *ips,
+			      unsigned int nr, unsigned int top,
+			      struct bench_prof_sym *syms, char *name)
+{
+	unsigned int nr_syms = 0, i, j;
+
+	/* Sorted, a function's samples are neighbours: one lookup per address. */
+	sort(ips, nr, sizeof(*ips), bench_prof_cmp_ip, NULL);
+	for (i = 0; i < nr; i = j) {
+		for (j = i + 1; j < nr && ips[j] == ips[i]; j++)
+			;
+		sprint_symbol_no_offset(name, ips[i]);
+		if (nr_syms && !strcmp(syms[nr_syms - 1].name, name)) {
+			syms[nr_syms - 1].count += j - i;
+			continue;
+		}
+		if (nr_syms == BENCH_PROF_SYMS) {
+			syms[nr_syms - 1].count += j - i;	/* the rarest share one line */
+			strscpy(syms[nr_syms - 1].name, "(others)", sizeof(syms->name));
+			continue;
+		}
+		strscpy(syms[nr_syms].name, name, sizeof(syms->name));
+		syms[nr_syms++].count = j - i;
+	}
+	sort(syms, nr_syms, sizeof(*syms), bench_prof_cmp_count, NULL);
+	pr_info("profile %s %s: %u samples\n", label, who, nr);
+	for (i = 0; i < min(nr_syms, top); i++)
+		pr_info("profile %s %s: %5u.%u%% %s\n", label, who,
+			syms[i].count * 100 / max(nr, 1U),
+			syms[i].count * 1000 / max(nr, 1U) % 10, syms[i].name);
+}
+
+/*
+ * Stops sampling and logs the top functions under @label: over all CPUs,
+ * then each CPU's own.
+ */
+static void bench_prof_stop(bool started, const char *label)
+{
+	unsigned int cpu, nr = 0, lost = 0;
+	struct bench_prof_sym *syms = NULL;
+	unsigned long *all = NULL;
+	char who[16], *name;
+
+	if (!started)
+		return;
+	for_each_possible_cpu(cpu)
+		if (per_cpu_ptr(&bench_prof_cpus, cpu)->ips)
+			hrtimer_cancel(&per_cpu_ptr(&bench_prof_cpus, cpu)->timer);
+	for_each_possible_cpu(cpu) {
+		nr += per_cpu_ptr(&bench_prof_cpus, cpu)->nr;
+		lost += per_cpu_ptr(&bench_prof_cpus, cpu)->lost;
+	}
+	all = vmalloc(array_size(max(nr, 1U), sizeof(*all)));
+	syms = vmalloc(array_size(BENCH_PROF_SYMS, sizeof(*syms)));
+	name = kmalloc(KSYM_SYMBOL_LEN, GFP_KERNEL);
+	if (!all || !syms || !name)
+		goto out;
+	nr = 0;
+	for_each_possible_cpu(cpu) {
+		struct bench_prof_cpu *pc = per_cpu_ptr(&bench_prof_cpus, cpu);
+
+		memcpy(all + nr, pc->ips, pc->nr * sizeof(*all));
+		nr += pc->nr;
+	}
+	if (lost)
+		pr_info("profile %s: %u samples lost to full buffers\n", label, lost);
+	bench_prof_report(label, "all", all, nr, BENCH_PROF_TOP, syms, name);
+	for_each_possible_cpu(cpu) {
+		struct bench_prof_cpu *pc = per_cpu_ptr(&bench_prof_cpus, cpu);
+
+		if (!pc->nr)
+			continue;
+		snprintf(who, sizeof(who), "cpu%u", cpu);
+		bench_prof_report(label, who, pc->ips, pc->nr, BENCH_PROF_TOP / 2, syms, name);
+	}
+out:
+	kfree(name);
+	vfree(syms);
+	vfree(all);
+	bench_prof_free();
+}
+
+#endif /* _MAGPIE_BENCH_PROF_H */
