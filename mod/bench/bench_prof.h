@@ -31,7 +31,7 @@ static bool profile;
 module_param(profile, bool, 0444);
 MODULE_PARM_DESC(profile, "log a sampling profile of magpie's side of each benchmark (default N)");
 
-#define BENCH_PROF_PERIOD_NS	(25 * NSEC_PER_USEC)
+#define BENCH_PROF_PERIOD_NS	(40 * NSEC_PER_USEC)
 #define BENCH_PROF_SAMPLES	65536	/* per CPU */
 #define BENCH_PROF_TOP		24
 #define BENCH_PROF_SYMS		1024	/* distinct functions told apart */

@@ -166,6 +166,12 @@ check_busy() {
 	[ $rc = 2 ] && grep -q 'another run is in progress' /tmp/check.err &&
 	grep -q '^bench noop_[0-9]cpu_tput magpie/unbound_wq [0-9]*\.[0-9]* (magpie' /tmp/bench.out
 }
+# Loaded with profile=1, that run logged where magpie's side spent its time.
+check_profile() {
+	bench_log_context | grep 'profile noop_1cpu_tput' | head -n 8
+	bench_log_context | grep -q 'profile noop_1cpu_tput all: *[0-9]*\.[0-9]% [a-z_]' &&
+	bench_log_context | grep -q 'profile chain_hop pool: [0-9]* runs'
+}
 
 # The benchmark modules' context lines in the log (settings, the pool's
 # parks and empty wakeups), which magpie-check's records do not carry.
@@ -182,8 +188,11 @@ run_magpie_check() {
 	step "magpie-check --bench caches without its module says so" check_needs_module
 	step "insmod magpie_pool_bench.ko scale=0 refused" not insmod /magpie/magpie_pool_bench.ko scale=0
 	step "insmod magpie_bench.ko scale=101 refused" not insmod /magpie/magpie_bench.ko scale=101
-	step "insmod magpie_pool_bench.ko run_on_load=0" insmod /magpie/magpie_pool_bench.ko run_on_load=0
+	step "insmod magpie_pool_bench.ko profile=maybe refused" not insmod /magpie/magpie_pool_bench.ko profile=maybe
+	step "insmod magpie_pool_bench.ko run_on_load=0 profile=1" \
+		insmod /magpie/magpie_pool_bench.ko run_on_load=0 profile=1
 	step "a second run while the pool benchmark runs: EBUSY" check_busy
+	step "the profiled run logged its top functions" check_profile
 	step "rmmod magpie_pool_bench" rmmod magpie_pool_bench
 	out "MAGPIE-SUITE-END guest.magpie_check rc=0"
 }
