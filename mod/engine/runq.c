@@ -204,13 +204,17 @@ struct magpie_runq_node *magpie_runq_get(struct magpie_runq *q, bool *was_next)
 EXPORT_SYMBOL_FOR_MAGPIE_TESTS(magpie_runq_get);
 
 /**
- * magpie_runq_get_if() - take the first task that fits, runnext first
+ * magpie_runq_get_if() - take the newest task that fits, runnext first
  * @q: the owner's queue
  * @fit: says whether a task fits
  * @arg: passed to @fit
  *
- * Takes tasks off the head until one fits and queues the others again at
- * the tail, in their order: the ring comes out rotated, never shuffled.
+ * Looks at runnext, then at the ring from its newest task back. In
+ * fork-join the newest task is the deepest, the one a waiting owner wants,
+ * so mostly @fit is called once. Consumers only ever take from the head,
+ * so one CAS claims everything from the head up to the task found, and
+ * the older tasks go back at the tail in their order: the ring comes out
+ * rotated, never shuffled. When nothing fits the ring stays as it is.
  * A runnext that does not fit stays where it is.
  *
  * Context: the owner of @q.
@@ -220,27 +224,44 @@ struct magpie_runq_node *magpie_runq_get_if(struct magpie_runq *q,
 					    bool (*fit)(struct magpie_runq_node *node, void *arg),
 					    void *arg)
 {
-	struct magpie_runq_node *node = magpie_load_relaxed(&q->runnext), *found = NULL;
-	struct magpie_runq_list skipped, overflow;
-	u32 n = magpie_runq_len(q);
+	struct magpie_runq_node *node = magpie_load_relaxed(&q->runnext);
+	u32 head, tail, found, i;
 
 	if (node && fit(node, arg) && magpie_cas(&q->runnext, node, NULL))
 		return node;
-	magpie_runq_list_init(&skipped);
-	while (n-- && (node = magpie_runq_pop_ring(q))) {
-		if (fit(node, arg)) {
-			found = node;
-			break;
+	for (;;) {
+		/* Acquire: consumers are done with the slots below head. */
+		head = magpie_load_acquire(&q->head);
+		tail = magpie_load_relaxed(&q->tail);
+		/*
+		 * Only the owner writes slots, so those from head up hold
+		 * what we queued; a thief may claim some meanwhile, and then
+		 * our CAS below fails and we look again.
+		 */
+		for (found = tail; found != head; found--) {
+			node = magpie_load_relaxed(&q->slots[(found - 1) % MAGPIE_RUNQ_SIZE]);
+			if (fit(node, arg))
+				break;
 		}
-		magpie_runq_list_add(&skipped, node);
+		if (found == head)
+			return NULL;
+		found--;
+		/* Fully ordered: our reads of the slots precede their reuse. */
+		if (magpie_cas(&q->head, head, found + 1))
+			break;
 	}
-	/* They came off this ring, so they fit back without overflowing. */
-	magpie_runq_list_init(&overflow);
-	for (node = skipped.head; node; node = skipped.head) {
-		skipped.head = node->next;
-		magpie_runq_put(q, node, &overflow);
-	}
-	return found;
+	/*
+	 * Slots head..found-1 are ours now and nobody else writes or reads
+	 * them; each is read before the slot at the tail that may alias it
+	 * (only when the ring was full, then the same index) is written.
+	 */
+	for (i = 0; head + i != found; i++)
+		magpie_store_relaxed(&q->slots[(tail + i) % MAGPIE_RUNQ_SIZE],
+				     magpie_load_relaxed(&q->slots[(head + i) % MAGPIE_RUNQ_SIZE]));
+	/* Release: the slots before the index that exposes them. */
+	if (i)
+		magpie_store_release(&q->tail, tail + i);
+	return node;
 }
 EXPORT_SYMBOL_FOR_MAGPIE_TESTS(magpie_runq_get_if);
 

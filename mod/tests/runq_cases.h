@@ -77,6 +77,84 @@ MT_CASE(runq_index_wraparound)
 	MT_EXPECT_EQ(over.len, 0u);
 }
 
+/* Fits when the node lies at or after *@arg in the array of mt_nodes(). */
+static bool mt_node_from(struct magpie_runq_node *node, void *arg)
+{
+	return node >= *(struct magpie_runq_node **)arg;
+}
+
+/* Fits when the node is *@arg. */
+static bool mt_node_is(struct magpie_runq_node *node, void *arg)
+{
+	return node == *(struct magpie_runq_node **)arg;
+}
+
+/*
+ * get_if takes the newest task that fits, across the index wraparound;
+ * the older ones go back at the tail in order, and when nothing fits the
+ * ring stays as it was.
+ */
+MT_CASE(runq_get_if_newest_fit)
+{
+	struct magpie_runq_node *n = mt_nodes(test);
+	struct magpie_runq *q = mt_runq(test);
+	struct magpie_runq_node *from = n;
+	struct magpie_runq_list over;
+	bool was_next;
+	int i;
+
+	magpie_runq_list_init(&over);
+	q->head = 0xfffffffeu;
+	q->tail = 0xfffffffeu;
+	MT_EXPECT_PTR_EQ(magpie_runq_get_if(q, mt_node_from, &from), NULL);
+	for (i = 0; i < 5; i++)
+		MT_EXPECT_TRUE(!magpie_runq_put(q, &n[i], &over));
+	/* n0 n1 n2 n3 n4: the newest fits. */
+	MT_EXPECT_PTR_EQ(magpie_runq_get_if(q, mt_node_from, &from), &n[4]);
+	/* n0 n1 n2 n3: nothing from n5 on, so nothing moves. */
+	from = &n[5];
+	MT_EXPECT_PTR_EQ(magpie_runq_get_if(q, mt_node_from, &from), NULL);
+	MT_EXPECT_EQ(magpie_runq_len(q), 4u);
+	/* Runnext first when it fits; left alone when it does not. */
+	MT_EXPECT_TRUE(!magpie_runq_put_next(q, &n[9], &over));
+	MT_EXPECT_PTR_EQ(magpie_runq_get_if(q, mt_node_from, &from), &n[9]);
+	MT_EXPECT_TRUE(!magpie_runq_put_next(q, &n[8], &over));
+	from = &n[9];
+	MT_EXPECT_PTR_EQ(magpie_runq_get_if(q, mt_node_from, &from), NULL);
+	MT_EXPECT_PTR_EQ(magpie_runq_get(q, &was_next), &n[8]);
+	/* n0 n1 n2 n3, and only n1 fits: n2 n3 n0 remain, in that order. */
+	from = &n[1];
+	MT_EXPECT_PTR_EQ(magpie_runq_get_if(q, mt_node_is, &from), &n[1]);
+	MT_EXPECT_EQ(magpie_runq_len(q), 3u);
+	MT_EXPECT_PTR_EQ(magpie_runq_get(q, &was_next), &n[2]);
+	MT_EXPECT_PTR_EQ(magpie_runq_get(q, &was_next), &n[3]);
+	MT_EXPECT_PTR_EQ(magpie_runq_get(q, &was_next), &n[0]);
+	MT_EXPECT_TRUE(magpie_runq_empty(q));
+	MT_EXPECT_TRUE(q->tail < 0x10u);
+	MT_EXPECT_EQ(over.len, 0u);
+}
+
+/* On a full ring the slots put back alias those taken; nothing is lost. */
+MT_CASE(runq_get_if_full_ring)
+{
+	struct magpie_runq_node *n = mt_nodes(test), *pick;
+	struct magpie_runq *q = mt_runq(test);
+	struct magpie_runq_list over;
+	bool was_next;
+	int i;
+
+	magpie_runq_list_init(&over);
+	for (i = 0; i < MAGPIE_RUNQ_SIZE; i++)
+		MT_EXPECT_TRUE(!magpie_runq_put(q, &n[i], &over));
+	pick = &n[100];
+	MT_EXPECT_PTR_EQ(magpie_runq_get_if(q, mt_node_is, &pick), &n[100]);
+	MT_EXPECT_EQ(magpie_runq_len(q), MAGPIE_RUNQ_SIZE - 1u);
+	for (i = 101; i < MAGPIE_RUNQ_SIZE + 100; i++)
+		MT_EXPECT_PTR_EQ(magpie_runq_get(q, &was_next), &n[i % MAGPIE_RUNQ_SIZE]);
+	MT_EXPECT_TRUE(magpie_runq_empty(q));
+	MT_EXPECT_EQ(over.len, 0u);
+}
+
 /* A full ring gives its older half and the new task away in order. */
 MT_CASE(runq_full_ring_overflows_half)
 {
@@ -208,6 +286,8 @@ MT_CASE(runq_drain_everything)
 MT_CASE_LIST(magpie_runq_cases) = {
 	MT_CASE_ENTRY(runq_fifo_and_runnext),
 	MT_CASE_ENTRY(runq_index_wraparound),
+	MT_CASE_ENTRY(runq_get_if_newest_fit),
+	MT_CASE_ENTRY(runq_get_if_full_ring),
 	MT_CASE_ENTRY(runq_full_ring_overflows_half),
 	MT_CASE_ENTRY(runq_steal_half),
 	MT_CASE_ENTRY(runq_global_fair_share),

@@ -1,7 +1,8 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
  * Host-only stress of the run queues under real threads, built with
- * ThreadSanitizer: four owner threads run tasks from their own ring, take
+ * ThreadSanitizer: four owner threads run tasks from their own ring (now
+ * and then only tasks that fit, as a waiting worker does), take
  * shares of the global queue and steal half of each other's rings; two of
  * them also push tasks into their own ring (tail or runnext, overflowing
  * to the global queue), so the other two live on stealing; a
@@ -71,6 +72,13 @@ static struct magpie_runq_node *find(int me, unsigned int *seed, unsigned long t
 	return NULL;
 }
 
+/* Every other task fits: get_if then rotates the ring under thieves. */
+static bool fit_odd(struct magpie_runq_node *node, void *arg)
+{
+	(void)arg;
+	return ((struct task *)node - tasks) % 2;
+}
+
 static void *owner(void *arg)
 {
 	int me = (int)(long)arg, produced = me < NR_PRODUCERS ? 0 : TASKS_EACH;
@@ -96,7 +104,11 @@ static void *owner(void *arg)
 				__atomic_fetch_add(&overflows, 1, __ATOMIC_RELAXED);
 			}
 		}
-		node = find(me, &seed, ++tick);
+		node = NULL;
+		if (rand_r(&seed) % 8 == 0)
+			node = magpie_runq_get_if(&queues[me], fit_odd, NULL);
+		if (!node)
+			node = find(me, &seed, ++tick);
 		if (node)
 			run(node);
 	}
