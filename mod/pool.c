@@ -51,10 +51,19 @@ long magpie_pool_in_flight(struct magpie_pool *pool, unsigned int color)
 }
 EXPORT_SYMBOL_IF_KUNIT(magpie_pool_in_flight);
 
-/* Counts @task in flight under the current color (file comment). */
-static void magpie_task_count(struct magpie_pool *pool, struct magpie_task *task)
+/*
+ * Counts @task in flight under the current color (file comment) and in
+ * its group @wg, if any; a decrement for such a task that @m (the
+ * spawner, or NULL) owes stands for both (pool_wg.c, "Owed decrements").
+ */
+static void magpie_task_count(struct magpie_pool *pool, struct magpie_task *task,
+			      struct magpie_m *m, struct magpie_wg *wg)
 {
 	task->color = READ_ONCE(pool->color);
+	if (wg && magpie_m_wg_take_back(m, wg, task->color))
+		return;
+	if (wg)
+		magpie_wg_add(wg, 1);
 	this_cpu_inc(pool->ps->in_flight[task->color]);
 }
 
@@ -82,9 +91,7 @@ static struct magpie_task *magpie_task_new(void (*fn)(void *arg), void *arg,
 		atomic_set(&task->state, MAGPIE_TASK_QUEUED);
 		refcount_set(&task->ref, 2);
 	}
-	if (wg)
-		magpie_wg_add(wg, 1);
-	magpie_task_count(pool, task);
+	magpie_task_count(pool, task, m, wg);
 	magpie_pool_enqueue(pool, task, m);
 	return task;
 }

@@ -166,6 +166,11 @@ struct magpie_p {
  * @tasks_run: tasks this M ran [A: written by the M]
  * @help_depth: tasks nested on this M's stack by waits that help [M]
  * @cur_depth: depth of the innermost task this M runs, -1 for none [M]
+ * @wg_owed_to: the wait group this M owes decrements for tasks it ran,
+ *	or NULL (pool_wg.c, "Owed decrements") [M]
+ * @wg_owed: how many it owes, to the group and to the in-flight count
+ *	of @wg_owed_color [M]
+ * @wg_owed_color: the flush color of the tasks it owes for [M]
  */
 struct magpie_m {
 	struct task_struct *task;
@@ -181,6 +186,9 @@ struct magpie_m {
 	unsigned long tasks_run;
 	unsigned int help_depth;
 	int cur_depth;
+	struct magpie_wg *wg_owed_to;
+	int wg_owed;
+	u8 wg_owed_color;
 };
 
 /**
@@ -275,6 +283,63 @@ void magpie_task_free(struct magpie_pool *pool, struct magpie_task *task);
 
 /* pool_wg.c */
 void magpie_m_help(struct magpie_pool *pool, struct magpie_m *m, struct magpie_wg *wg);
+void magpie_m_wg_pay(struct magpie_m *m);
+
+/*
+ * Owed wait-group decrements (pool_wg.c), inline: most calls find nothing
+ * owed, or the group owed to, and pay nothing. A debt is for tasks of one
+ * group and one flush color.
+ */
+
+/* Pays what @m owes; afterwards @m must not touch that group. */
+static inline void magpie_m_wg_settle(struct magpie_m *m)
+{
+	if (m->wg_owed_to)
+		magpie_m_wg_pay(m);
+}
+
+/*
+ * Before @m runs a task of group @wg (NULL for none) and flush color
+ * @color: what it owes for any other is paid, as that task may run for
+ * long.
+ */
+static inline void magpie_m_wg_settle_other(struct magpie_m *m, struct magpie_wg *wg,
+					    unsigned int color)
+{
+	if (m->wg_owed_to && (m->wg_owed_to != wg || m->wg_owed_color != color))
+		magpie_m_wg_pay(m);
+}
+
+/*
+ * A task of @wg and @color that @m ran has finished: its decrement of the
+ * group and of the in-flight count are owed, not paid.
+ */
+static inline void magpie_m_wg_done(struct magpie_m *m, struct magpie_wg *wg,
+				    unsigned int color)
+{
+	if (m->wg_owed_to != wg || m->wg_owed_color != color) {
+		magpie_m_wg_settle(m);
+		m->wg_owed_to = wg;
+		m->wg_owed_color = color;
+	}
+	m->wg_owed++;
+}
+
+/*
+ * A task of @wg and @color is being spawned by @m (NULL: outside the
+ * pool). When @m owes a decrement for such a task, it takes it back and
+ * returns true: the group's counter and the in-flight count in memory
+ * already count one task more than there is, which is the new one, so
+ * the caller adds to neither.
+ */
+static inline bool magpie_m_wg_take_back(struct magpie_m *m, struct magpie_wg *wg,
+					 unsigned int color)
+{
+	if (!m || m->wg_owed_to != wg || m->wg_owed_color != color || !m->wg_owed)
+		return false;
+	m->wg_owed--;
+	return true;
+}
 
 /* pool_sysmon.c */
 int magpie_sysmon_main(void *arg);

@@ -502,6 +502,8 @@ struct magpie_task *magpie_find_work(struct magpie_pool *pool, struct magpie_m *
 	task = magpie_find_once(pool, false);
 	if (task)
 		goto found;
+	/* Out of local work: nothing of the group it owes to runs here next. */
+	magpie_m_wg_settle(m);
 	if (!magpie_m_may_spin(pool, m))
 		return NULL;
 	if (!m->spinning) {
@@ -615,6 +617,7 @@ void magpie_run_task(struct magpie_pool *pool, struct magpie_m *m, struct magpie
 		bool timed = !(m->tasks_run % MAGPIE_TIME_SAMPLE);
 		u64 start = timed ? local_clock() : 0, ns = 0;
 
+		magpie_m_wg_settle_other(m, wg, color);
 		if (!outer)
 			WRITE_ONCE(m->task_start, j0 ?: 1);
 		m->cur_depth = task->depth;
@@ -637,9 +640,12 @@ void magpie_run_task(struct magpie_pool *pool, struct magpie_m *m, struct magpie
 		}
 	}
 	magpie_task_release(pool, task);
+	/* Owed with the group's decrement, paid after it (pool_wg.c). */
+	if (run && wg) {
+		magpie_m_wg_done(m, wg, color);
+		return;
+	}
 	/* A cancelled task's group was signalled by the canceller. */
-	if (run && wg)
-		magpie_wg_done(wg);
 	this_cpu_dec(pool->ps->in_flight[color]);
 	/*
 	 * No barrier between the count and the flag: a flusher that misses
@@ -740,6 +746,7 @@ int magpie_m_main(void *arg)
 		if (!READ_ONCE(p->online)) {
 			if (m->spinning)
 				magpie_m_stop_spinning(pool, m, false);
+			magpie_m_wg_settle(m);
 			magpie_m_wait_online(pool, m);
 			continue;
 		}
@@ -755,6 +762,7 @@ int magpie_m_main(void *arg)
 	}
 	if (m->spinning)
 		magpie_m_stop_spinning(pool, m, false);
+	magpie_m_wg_settle(m);
 	return 0;
 }
 
@@ -782,6 +790,7 @@ int magpie_spare_main(void *arg)
 			magpie_run_task(pool, m, task);
 			continue;
 		}
+		magpie_m_wg_settle(m);
 		set_current_state(TASK_IDLE);
 		WRITE_ONCE(m->parked, true);
 		if (!kthread_should_stop())
@@ -789,5 +798,6 @@ int magpie_spare_main(void *arg)
 		__set_current_state(TASK_RUNNING);
 		WRITE_ONCE(m->parked, false);
 	}
+	magpie_m_wg_settle(m);
 	return 0;
 }

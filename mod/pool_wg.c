@@ -19,11 +19,37 @@
  * MAGPIE_HELP_DEPTH_MAX nested tasks, or with less than a quarter of the
  * stack left, it stops helping and just sleeps, and sysmon's spare Ms keep
  * the pool going (Documentation/pool.rst).
+ *
+ * Owed decrements. A worker that finishes a task does not decrement the
+ * group at once: it owes the decrement (m->wg_owed_to, m->wg_owed) and
+ * pays when it is about to do anything else than run more of the same
+ * group's tasks: run another group's task (or one without a group), look
+ * beyond its own P for work, wait, park or stop. And a task it spawns
+ * into the group it owes to takes an owed decrement back instead of
+ * adding. So the counter in memory is the true count plus what workers
+ * owe: never below it, so a waiter never returns early, and above it
+ * only while the worker that owes runs the group's own tasks, when the
+ * true count is not zero either (one is running) or for the moment
+ * between two of them. A chain of tasks, each spawning the next, then
+ * touches the counter's line not at all, and a worker draining one
+ * submitter's stream no longer writes the line the submitter adds on.
+ * The pay is the one atomic decrement of magpie_wg_add(), with its full
+ * ordering: everything the tasks did happens before the waiter's acquire
+ * read of zero. Only the pool's own decrement after a task is deferred: a
+ * magpie_wg_done() a task calls itself takes effect at once.
+ *
+ * The task's in-flight count, which magpie_pool_flush() waits on, is owed
+ * with the group's decrement and paid after it: a flush returns only once
+ * the groups of the tasks it waited for are written for the last time.
+ * So a debt is for one group and one flush color, and a spawn takes one
+ * back only under the color it owes for, skipping both the group's add
+ * and the in-flight count.
  */
 #include <linux/kthread.h>
 #include <linux/sched/task_stack.h>
 #include <linux/wait_bit.h>
 
+#include "compat.h"
 #include "pool.h"
 
 /**
@@ -74,6 +100,35 @@ void magpie_wg_done(struct magpie_wg *wg)
 	magpie_wg_add(wg, -1);
 }
 EXPORT_SYMBOL_GPL(magpie_wg_done);
+
+/**
+ * magpie_m_wg_pay() - pay what an M owes (file comment)
+ * @m: the M, current, owing to a group
+ *
+ * Afterwards @m must not touch the group: the payment may be its last
+ * decrement.
+ */
+void magpie_m_wg_pay(struct magpie_m *m)
+{
+	struct magpie_pool *pool = m->pool;
+	struct magpie_wg *wg = m->wg_owed_to;
+	int owed = m->wg_owed;
+
+	m->wg_owed_to = NULL;
+	m->wg_owed = 0;
+	if (!owed)
+		return;
+	/*
+	 * The group first, by a fully ordered atomic: a flush that sees the
+	 * in-flight count drop returns to a caller that may free the group.
+	 */
+	magpie_wg_add(wg, -owed);
+	this_cpu_sub(pool->ps->in_flight[m->wg_owed_color], owed);
+	/* No barrier: a flusher that misses this looks again (pool.c). */
+	if (READ_ONCE(pool->flushing))
+		wake_up_var(&pool->color);
+}
+EXPORT_SYMBOL_IF_KUNIT(magpie_m_wg_pay);
 
 static bool magpie_wg_zero(struct magpie_wg *wg)
 {
@@ -129,9 +184,15 @@ static void magpie_m_help_sleep(struct magpie_pool *pool, struct magpie_m *m,
  */
 void magpie_m_help(struct magpie_pool *pool, struct magpie_m *m, struct magpie_wg *wg)
 {
-	while (!magpie_wg_zero(wg)) {
+	for (;;) {
 		bool can_help = m->help_depth < MAGPIE_HELP_DEPTH_MAX && !magpie_stack_low();
 		struct magpie_task *task = NULL;
+
+		/* What we owe the group may be all that keeps it above zero. */
+		if (m->wg_owed_to == wg)
+			magpie_m_wg_settle(m);
+		if (magpie_wg_zero(wg))
+			break;
 
 		if (can_help)
 			task = magpie_find_deeper(pool, m);
@@ -149,10 +210,13 @@ void magpie_m_help(struct magpie_pool *pool, struct magpie_m *m, struct magpie_w
 		 * for it, hence no recheck. A deeper task queued meanwhile
 		 * wakes us through the idle list.
 		 */
+		magpie_m_wg_settle(m);
 		magpie_m_help_sleep(pool, m, wg, can_help && m->cpu >= 0, false);
 	}
 	if (m->spinning)
 		magpie_m_stop_spinning(pool, m, false);
+	/* Back to the waiting task, which may run for long. */
+	magpie_m_wg_settle(m);
 }
 
 /**
