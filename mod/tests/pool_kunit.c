@@ -793,26 +793,6 @@ static void pool_owed_decrements(struct kunit *test)
 	magpie_wg_wait(&b);
 }
 
-/*
- * A flush returns only after the groups of the tasks it waited for are
- * written for the last time: the decrements a worker owes for a stream of
- * one group's tasks are paid before their in-flight counts.
- */
-static void pool_flush_pays_owed(struct kunit *test)
-{
-	struct magpie_wg wg = MAGPIE_WG_INIT;
-	unsigned int i, round;
-
-	for (round = 0; round < 20; round++) {
-		for (i = 0; i < 200; i++)
-			KUNIT_ASSERT_EQ(test, magpie_go(mt_noop, NULL, &wg, GFP_KERNEL), 0);
-		magpie_pool_flush();
-		KUNIT_ASSERT_EQ(test, atomic_read(&wg.count), 0);
-	}
-	KUNIT_EXPECT_EQ(test, magpie_pool_in_flight(&magpie_pool, 0) +
-			magpie_pool_in_flight(&magpie_pool, 1), 0L);
-}
-
 struct mt_owed {
 	struct magpie_wg quick;
 	struct magpie_wg slow;
@@ -898,7 +878,6 @@ static struct kunit_case magpie_pool_cases[] = {
 	KUNIT_CASE_SLOW(pool_concurrent_submit_and_steal),
 	KUNIT_CASE(pool_fork_join_fib),
 	KUNIT_CASE(pool_owed_decrements),
-	KUNIT_CASE(pool_flush_pays_owed),
 	KUNIT_CASE_SLOW(pool_owed_decrement_paid_before_other_work),
 	KUNIT_CASE_SLOW(pool_fairness_tick),
 	KUNIT_CASE(pool_submit_from_softirq),
