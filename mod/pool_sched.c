@@ -405,7 +405,8 @@ static struct magpie_runq_node *magpie_keep_if_deeper(struct magpie_pool *pool,
  * @pool: the pool
  * @m: the M, current, inside a task
  *
- * Looks at this CPU's P (runnext, then the ring in order), the global
+ * Looks at this CPU's P (runnext, then the ring from its newest task
+ * back, where the children the waiting task spawned are), the global
  * queue and the other Ps, and takes only tasks deeper in the fork-join
  * tree than @m's current one; see magpie_m_help().
  *
