@@ -77,6 +77,19 @@ MT_CASE(runq_index_wraparound)
 	MT_EXPECT_EQ(over.len, 0u);
 }
 
+/* A ring filled with @n[0] to @n[MAGPIE_RUNQ_SIZE - 1]; @over starts empty. */
+static struct magpie_runq *mt_full_runq(MT_TEST *test, struct magpie_runq_node *n,
+					struct magpie_runq_list *over)
+{
+	struct magpie_runq *q = mt_runq(test);
+	int i;
+
+	magpie_runq_list_init(over);
+	for (i = 0; i < MAGPIE_RUNQ_SIZE; i++)
+		MT_EXPECT_TRUE(!magpie_runq_put(q, &n[i], over));
+	return q;
+}
+
 /* Fits when the node lies at or after *@arg in the array of mt_nodes(). */
 static bool mt_node_from(struct magpie_runq_node *node, void *arg)
 {
@@ -138,14 +151,11 @@ MT_CASE(runq_get_if_newest_fit)
 MT_CASE(runq_get_if_full_ring)
 {
 	struct magpie_runq_node *n = mt_nodes(test), *pick;
-	struct magpie_runq *q = mt_runq(test);
 	struct magpie_runq_list over;
+	struct magpie_runq *q = mt_full_runq(test, n, &over);
 	bool was_next;
 	int i;
 
-	magpie_runq_list_init(&over);
-	for (i = 0; i < MAGPIE_RUNQ_SIZE; i++)
-		MT_EXPECT_TRUE(!magpie_runq_put(q, &n[i], &over));
 	pick = &n[100];
 	MT_EXPECT_PTR_EQ(magpie_runq_get_if(q, mt_node_is, &pick), &n[100]);
 	MT_EXPECT_EQ(magpie_runq_len(q), MAGPIE_RUNQ_SIZE - 1u);
@@ -159,14 +169,11 @@ MT_CASE(runq_get_if_full_ring)
 MT_CASE(runq_full_ring_overflows_half)
 {
 	struct magpie_runq_node *n = mt_nodes(test), *node;
-	struct magpie_runq *q = mt_runq(test);
 	struct magpie_runq_list over;
+	struct magpie_runq *q = mt_full_runq(test, n, &over);
 	bool was_next;
 	int i;
 
-	magpie_runq_list_init(&over);
-	for (i = 0; i < MAGPIE_RUNQ_SIZE; i++)
-		MT_EXPECT_TRUE(!magpie_runq_put(q, &n[i], &over));
 	MT_EXPECT_EQ(magpie_runq_len(q), (u32)MAGPIE_RUNQ_SIZE);
 	MT_EXPECT_TRUE(magpie_runq_put(q, &n[MAGPIE_RUNQ_SIZE], &over));
 	MT_EXPECT_EQ(over.len, MAGPIE_RUNQ_SIZE / 2 + 1u);
