@@ -291,6 +291,13 @@ void magpie_m_wg_pay(struct magpie_m *m);
  * group and one flush color.
  */
 
+/* Whether what @m owes, if anything, is for tasks of @wg and @color. */
+static inline bool magpie_m_wg_owes_for(struct magpie_m *m, struct magpie_wg *wg,
+					unsigned int color)
+{
+	return m->wg_owed_to == wg && m->wg_owed_color == color;
+}
+
 /* Pays what @m owes; afterwards @m must not touch that group. */
 static inline void magpie_m_wg_settle(struct magpie_m *m)
 {
@@ -306,7 +313,7 @@ static inline void magpie_m_wg_settle(struct magpie_m *m)
 static inline void magpie_m_wg_settle_other(struct magpie_m *m, struct magpie_wg *wg,
 					    unsigned int color)
 {
-	if (m->wg_owed_to && (m->wg_owed_to != wg || m->wg_owed_color != color))
+	if (m->wg_owed_to && !magpie_m_wg_owes_for(m, wg, color))
 		magpie_m_wg_pay(m);
 }
 
@@ -317,7 +324,7 @@ static inline void magpie_m_wg_settle_other(struct magpie_m *m, struct magpie_wg
 static inline void magpie_m_wg_done(struct magpie_m *m, struct magpie_wg *wg,
 				    unsigned int color)
 {
-	if (m->wg_owed_to != wg || m->wg_owed_color != color) {
+	if (!magpie_m_wg_owes_for(m, wg, color)) {
 		magpie_m_wg_settle(m);
 		m->wg_owed_to = wg;
 		m->wg_owed_color = color;
@@ -335,7 +342,7 @@ static inline void magpie_m_wg_done(struct magpie_m *m, struct magpie_wg *wg,
 static inline bool magpie_m_wg_take_back(struct magpie_m *m, struct magpie_wg *wg,
 					 unsigned int color)
 {
-	if (!m || m->wg_owed_to != wg || m->wg_owed_color != color || !m->wg_owed)
+	if (!m || !m->wg_owed || !magpie_m_wg_owes_for(m, wg, color))
 		return false;
 	m->wg_owed--;
 	return true;
