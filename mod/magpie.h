@@ -116,6 +116,8 @@ void magpie_pool_flush(void);
  * @steals: successful steals
  * @parks: times a worker went to sleep
  * @idle_wakeups: wakeups of a worker that then found nothing to run
+ * @help_sleeps: times a worker waiting for a group slept, as it found
+ *	nothing it could run meanwhile
  * @handoffs: times sysmon woke a spare worker for a blocked or busy one
  */
 struct magpie_pool_totals {
@@ -123,6 +125,7 @@ struct magpie_pool_totals {
 	u64 steals;
 	u64 parks;
 	u64 idle_wakeups;
+	u64 help_sleeps;
 	u64 handoffs;
 };
 

@@ -90,6 +90,8 @@ struct magpie_task {
  * @spins: times an M here started spinning [P]
  * @parks: times an M here went to sleep [P]
  * @idle_wakeups: wakeups of an M here that found nothing to run [P]
+ * @help_sleeps: times a worker waiting for a group slept here, as it found
+ *	nothing deeper to run for a while [P]
  * @max_run_ns: longest task run time: in ticks for tasks longer than a
  *	tick, by the clock for one shorter task in MAGPIE_TIME_SAMPLE [P]
  */
@@ -105,6 +107,7 @@ struct magpie_p_stats {
 	u64 spins;
 	u64 parks;
 	u64 idle_wakeups;
+	u64 help_sleeps;
 	u64 max_run_ns;
 };
 
@@ -268,6 +271,7 @@ void magpie_pool_enqueue(struct magpie_pool *pool, struct magpie_task *task,
 			 struct magpie_m *m);
 void magpie_wakep(struct magpie_pool *pool);
 bool magpie_pool_has_work(struct magpie_pool *pool);
+unsigned long magpie_pool_queue_stamp(struct magpie_pool *pool);
 struct magpie_task *magpie_find_work(struct magpie_pool *pool, struct magpie_m *m);
 struct magpie_task *magpie_find_deeper(struct magpie_pool *pool, struct magpie_m *m);
 void magpie_run_task(struct magpie_pool *pool, struct magpie_m *m, struct magpie_task *task);
@@ -284,6 +288,7 @@ void magpie_task_free(struct magpie_pool *pool, struct magpie_task *task);
 /* pool_wg.c */
 void magpie_m_help(struct magpie_pool *pool, struct magpie_m *m, struct magpie_wg *wg);
 void magpie_m_wg_pay(struct magpie_m *m);
+bool magpie_m_help_poll(struct magpie_pool *pool, struct magpie_wg *wg, u64 *end);
 
 /*
  * Owed wait-group decrements (pool_wg.c), inline: most calls find nothing

@@ -60,6 +60,31 @@ struct magpie_m *magpie_current_m(void)
 	return kthread_data(current);
 }
 
+/**
+ * magpie_pool_queue_stamp() - a number that changes as tasks are queued
+ * @pool: the pool
+ *
+ * Sums every ring's tail (which only grows), every runnext and the
+ * global queue's length. A hint: two equal readings almost always mean
+ * nothing was queued in between, which is all magpie_m_help() needs to
+ * decide whether looking for work again is worth it.
+ *
+ * Return: the stamp.
+ */
+unsigned long magpie_pool_queue_stamp(struct magpie_pool *pool)
+{
+	unsigned long stamp = magpie_gqueue_len(&pool->global);
+	unsigned int cpu;
+
+	for_each_possible_cpu(cpu) {
+		struct magpie_runq *q = &per_cpu_ptr(pool->ps, cpu)->runq;
+
+		stamp += magpie_runq_tail(q);
+		stamp += (unsigned long)magpie_load_relaxed(&q->runnext);
+	}
+	return stamp;
+}
+
 /* Whether any P's ring or the global queue holds a task. */
 bool magpie_pool_has_work(struct magpie_pool *pool)
 {

@@ -46,6 +46,8 @@
  * and the in-flight count.
  */
 #include <linux/kthread.h>
+#include <linux/sched/clock.h>
+#include <linux/sched/stat.h>
 #include <linux/sched/task_stack.h>
 #include <linux/wait_bit.h>
 
@@ -157,6 +159,7 @@ static void magpie_m_help_sleep(struct magpie_pool *pool, struct magpie_m *m,
 	struct wait_bit_queue_entry wbq;
 	struct wait_queue_head *wq = __var_waitqueue(&wg->count);
 
+	this_cpu_inc(pool->ps->stats.help_sleeps);
 	init_wait_var_entry(&wbq, &wg->count, 0);
 	prepare_to_wait_event(wq, &wbq.wq_entry, TASK_IDLE);
 	if (idle && !magpie_m_idle_add(pool, m, recheck)) {
@@ -169,6 +172,42 @@ static void magpie_m_help_sleep(struct magpie_pool *pool, struct magpie_m *m,
 	if (idle)
 		magpie_m_idle_del(pool, m);
 }
+
+/**
+ * magpie_m_help_poll() - watch a group and the queues for a moment
+ * @pool: the pool
+ * @wg: the group a worker waits for
+ * @end: the deadline by local_clock(); 0 sets it to MAGPIE_POLL_NS from now
+ *
+ * Before a helper that found nothing deeper to run goes to sleep, it
+ * watches for a while whether the group reaches zero or anything is
+ * queued anywhere (magpie_pool_queue_stamp()), as long as nothing else
+ * wants the CPU. In fork-join the wait is mostly short, for a child the
+ * other CPU stole and is about to finish, and a sleep and wakeup cost more
+ * than it; meanwhile the other CPU spawns deeper tasks we may take. The
+ * deadline is set on the first poll after a task ran, so a helper polls
+ * at most MAGPIE_POLL_NS between two tasks.
+ *
+ * Return: true when the group reached zero or something was queued; false
+ * at the deadline or when another thread wants the CPU.
+ */
+bool magpie_m_help_poll(struct magpie_pool *pool, struct magpie_wg *wg, u64 *end)
+{
+	unsigned long stamp = magpie_pool_queue_stamp(pool);
+	u64 now = local_clock();
+
+	if (!*end)
+		*end = now + MAGPIE_POLL_NS;
+	for (;;) {
+		if (magpie_wg_zero(wg) || magpie_pool_queue_stamp(pool) != stamp)
+			return true;
+		if (now >= *end || !single_task_running() || need_resched())
+			return false;
+		cpu_relax();
+		now = local_clock();
+	}
+}
+EXPORT_SYMBOL_IF_KUNIT(magpie_m_help_poll);
 
 /**
  * magpie_m_help() - wait for a group from a worker, running tasks meanwhile
@@ -184,6 +223,8 @@ static void magpie_m_help_sleep(struct magpie_pool *pool, struct magpie_m *m,
  */
 void magpie_m_help(struct magpie_pool *pool, struct magpie_m *m, struct magpie_wg *wg)
 {
+	u64 poll_end = 0;
+
 	for (;;) {
 		bool can_help = m->help_depth < MAGPIE_HELP_DEPTH_MAX && !magpie_stack_low();
 		struct magpie_task *task = NULL;
@@ -203,14 +244,18 @@ void magpie_m_help(struct magpie_pool *pool, struct magpie_m *m, struct magpie_w
 			m->help_depth++;
 			magpie_run_task(pool, m, task);
 			m->help_depth--;
+			poll_end = 0;
 			continue;
 		}
+		/* Polling may take long: pay first. */
+		magpie_m_wg_settle(m);
+		if (can_help && magpie_m_help_poll(pool, wg, &poll_end))
+			continue;
 		/*
 		 * Whatever is queued is shallower than us: no point in waking
 		 * for it, hence no recheck. A deeper task queued meanwhile
 		 * wakes us through the idle list.
 		 */
-		magpie_m_wg_settle(m);
 		magpie_m_help_sleep(pool, m, wg, can_help && m->cpu >= 0, false);
 	}
 	if (m->spinning)

@@ -727,126 +727,6 @@ static void mt_queue_on_cpu1(struct kunit *test, struct mt_count *c, unsigned in
 	KUNIT_EXPECT_EQ(test, mt_count_wrong(c), 0u);
 }
 
-/* A task of @color counted in flight, as magpie_go() counts it. */
-static void mt_count_in_flight(unsigned int color)
-{
-	this_cpu_inc(magpie_pool.ps->in_flight[color]);
-}
-
-/*
- * The decrements an M owes (pool_wg.c, "Owed decrements"), on an M that
- * exists only for the test: a done is owed, to the group and to the
- * in-flight count, not paid; a spawn into the same group and color takes
- * it back; running the same group and color keeps it owed, and anything
- * else pays it, the in-flight count included.
- */
-static void pool_owed_decrements(struct kunit *test)
-{
-	struct magpie_wg a = MAGPIE_WG_INIT, b = MAGPIE_WG_INIT;
-	struct magpie_m m = { .pool = &magpie_pool, .cpu = -1, .cur_depth = -1 };
-	unsigned int c = READ_ONCE(magpie_pool.color), other = c ^ 1;
-	long flight = magpie_pool_in_flight(&magpie_pool, c);
-
-	magpie_wg_add(&a, 2);
-	magpie_wg_add(&b, 1);
-	mt_count_in_flight(c);
-	mt_count_in_flight(c);
-	mt_count_in_flight(c);
-	magpie_m_wg_done(&m, &a, c);
-	KUNIT_EXPECT_EQ(test, atomic_read(&a.count), 2);
-	KUNIT_EXPECT_EQ(test, magpie_pool_in_flight(&magpie_pool, c), flight + 3);
-	KUNIT_EXPECT_PTR_EQ(test, m.wg_owed_to, &a);
-	KUNIT_EXPECT_EQ(test, m.wg_owed, 1);
-	/* The same group under the other color: no take-back. */
-	KUNIT_EXPECT_FALSE(test, magpie_m_wg_take_back(&m, &a, other));
-	KUNIT_EXPECT_FALSE(test, magpie_m_wg_take_back(NULL, &a, c));
-	KUNIT_EXPECT_TRUE(test, magpie_m_wg_take_back(&m, &a, c));
-	KUNIT_EXPECT_EQ(test, m.wg_owed, 0);
-	/* Nothing owed: a spawn counts as usual. */
-	KUNIT_EXPECT_FALSE(test, magpie_m_wg_take_back(&m, &a, c));
-	magpie_wg_add(&a, 1);
-	mt_count_in_flight(c);
-	magpie_m_wg_done(&m, &a, c);
-	magpie_m_wg_done(&m, &a, c);
-	magpie_m_wg_settle_other(&m, &a, c);
-	KUNIT_EXPECT_EQ(test, atomic_read(&a.count), 3);
-	KUNIT_EXPECT_EQ(test, m.wg_owed, 2);
-	/* Another group's done pays the first group, then its flight. */
-	magpie_m_wg_done(&m, &b, c);
-	KUNIT_EXPECT_EQ(test, atomic_read(&a.count), 1);
-	KUNIT_EXPECT_EQ(test, atomic_read(&b.count), 1);
-	KUNIT_EXPECT_EQ(test, magpie_pool_in_flight(&magpie_pool, c), flight + 2);
-	KUNIT_EXPECT_PTR_EQ(test, m.wg_owed_to, &b);
-	/* The same group under another color pays, too. */
-	magpie_m_wg_settle_other(&m, &b, other);
-	KUNIT_EXPECT_EQ(test, atomic_read(&b.count), 0);
-	KUNIT_EXPECT_EQ(test, magpie_pool_in_flight(&magpie_pool, c), flight + 1);
-	KUNIT_EXPECT_NULL(test, m.wg_owed_to);
-	/* A task of no group pays. */
-	magpie_m_wg_done(&m, &a, c);
-	magpie_m_wg_settle_other(&m, NULL, c);
-	KUNIT_EXPECT_EQ(test, atomic_read(&a.count), 0);
-	KUNIT_EXPECT_EQ(test, magpie_pool_in_flight(&magpie_pool, c), flight);
-	KUNIT_EXPECT_NULL(test, m.wg_owed_to);
-	KUNIT_EXPECT_EQ(test, m.wg_owed, 0);
-	magpie_wg_wait(&a);
-	magpie_wg_wait(&b);
-}
-
-struct mt_owed {
-	struct magpie_wg quick;
-	struct magpie_wg slow;
-	int err;
-};
-
-static void mt_owed_sleep(void *arg)
-{
-	msleep(400);
-}
-
-/*
- * Queues, on this M, a task of @o->quick behind (in runnext) and a long
- * sleeper of another group ahead of it in the ring: the M runs the quick
- * one, owes its decrement, and must pay before it sleeps in the other.
- */
-static void mt_owed_parent(void *arg)
-{
-	struct mt_owed *o = arg;
-
-	o->err = magpie_go(mt_owed_sleep, NULL, &o->slow, GFP_KERNEL) ?:
-		 magpie_go(mt_noop, NULL, &o->quick, GFP_KERNEL);
-	/* The gate the test thread added: the quick task holds the group now. */
-	magpie_wg_done(&o->quick);
-}
-
-/*
- * A decrement an M owes does not wait for the next task it runs: with one
- * CPU (so no other M takes the sleeper), the quick group's waiter returns
- * long before the 400 ms sleeper that the same M runs next is done.
- */
-static void pool_owed_decrement_paid_before_other_work(struct kunit *test)
-{
-	struct mt_owed o = { .quick = MAGPIE_WG_INIT, .slow = MAGPIE_WG_INIT };
-	bool cpu1 = num_online_cpus() > 1 && cpu_online(1);
-	u64 t0, ms;
-
-	if (num_online_cpus() > 2)
-		kunit_skip(test, "needs one or two CPUs");
-	if (cpu1)
-		KUNIT_ASSERT_EQ(test, remove_cpu(1), 0);
-	magpie_wg_add(&o.quick, 1);
-	t0 = local_clock();
-	KUNIT_ASSERT_EQ(test, magpie_go(mt_owed_parent, &o, &o.slow, GFP_KERNEL), 0);
-	magpie_wg_wait(&o.quick);
-	ms = div_u64(local_clock() - t0, NSEC_PER_MSEC);
-	magpie_wg_wait(&o.slow);
-	if (cpu1)
-		KUNIT_EXPECT_EQ(test, add_cpu(1), 0);
-	KUNIT_EXPECT_EQ(test, o.err, 0);
-	KUNIT_EXPECT_LT(test, ms, 200u);
-	kunit_info(test, "quick group done after %llu ms", ms);
-}
-
 static void pool_cpu_hotplug(struct kunit *test)
 {
 	struct magpie_p *p1;
@@ -877,8 +757,6 @@ static struct kunit_case magpie_pool_cases[] = {
 	KUNIT_CASE(pool_runs_every_task_once),
 	KUNIT_CASE_SLOW(pool_concurrent_submit_and_steal),
 	KUNIT_CASE(pool_fork_join_fib),
-	KUNIT_CASE(pool_owed_decrements),
-	KUNIT_CASE_SLOW(pool_owed_decrement_paid_before_other_work),
 	KUNIT_CASE_SLOW(pool_fairness_tick),
 	KUNIT_CASE(pool_submit_from_softirq),
 	KUNIT_CASE(pool_cancel_and_flush),

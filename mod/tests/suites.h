@@ -9,5 +9,6 @@ extern struct kunit_suite magpie_cache_suite;
 extern struct kunit_suite magpie_debug_suite;
 extern struct kunit_suite magpie_fault_suite;
 extern struct kunit_suite magpie_pool_suite;
+extern struct kunit_suite magpie_pool_wait_suite;
 
 #endif /* _MAGPIE_TESTS_SUITES_H */
