@@ -23,8 +23,10 @@
 #include <linux/random.h>
 #include <linux/sched/clock.h>
 #include <linux/sched/stat.h>
+#include <linux/string.h>
 
 #include "cache.h"
+#include "compat.h"
 #include "pool.h"
 
 /**
@@ -34,6 +36,7 @@
  */
 struct magpie_m *magpie_current_m(void)
 {
+	unsigned int i, nr;
 	struct magpie_m *m;
 	void *fn;
 
@@ -49,16 +52,26 @@ struct magpie_m *magpie_current_m(void)
 	if (m && m->task == current)
 		return m;
 	/*
-	 * Otherwise only a spare can be one. Acquire: pairs with the release
-	 * that publishes a spare, whose kthread runs only after it.
+	 * Otherwise only a spare, or a bound M off its CPU (which is offline,
+	 * or just back), can be one. Every M's name starts with the prefix,
+	 * and only a thread itself may rename it: one compare sends every
+	 * other kthread (a submitter, a kworker) away.
 	 */
-	if (!smp_load_acquire(&magpie_pool.nr_spares))
+	if (strncmp(current->comm, MAGPIE_M_NAME_PREFIX, sizeof(MAGPIE_M_NAME_PREFIX) - 1))
 		return NULL;
+	/*
+	 * The spares are few: comparing them costs less than the two calls
+	 * into kthread.c below. Acquire: pairs with the release that
+	 * publishes a spare, whose kthread runs only after it.
+	 */
+	nr = smp_load_acquire(&magpie_pool.nr_spares);
+	for (i = 0; i < nr; i++)
+		if (magpie_pool.spares[i]->task == current)
+			return magpie_pool.spares[i];
 	fn = kthread_func(current);
-	if (fn != magpie_m_main && fn != magpie_spare_main)
-		return NULL;
-	return kthread_data(current);
+	return fn == magpie_m_main ? kthread_data(current) : NULL;
 }
+EXPORT_SYMBOL_IF_KUNIT(magpie_current_m);
 
 /**
  * magpie_pool_queue_stamp() - a number that changes as tasks are queued

@@ -508,11 +508,15 @@ static void pool_flush_waits(struct kunit *test)
 /*
  * Every worker blocks in a long sleep; tasks queued behind them must still
  * run, on spare workers that sysmon wakes, long before the sleepers return.
+ * Each task also checks that magpie_current_m() knows the worker it runs
+ * on, spare or not: spawns and waits from a spare depend on it.
  */
 struct mt_stamp {
 	u64 submitted;
 	atomic64_t last;
 	atomic_t ran;
+	atomic_t on_spare;
+	atomic_t unknown_m;
 };
 
 static void mt_sleeper_fn(void *arg)
@@ -524,7 +528,13 @@ static void mt_sleeper_fn(void *arg)
 static void mt_stamp_fn(void *arg)
 {
 	struct mt_stamp *s = arg;
+	struct magpie_m *m = magpie_current_m();
 	u64 now = local_clock(), last;
+
+	if (!m || m->task != current)
+		atomic_inc(&s->unknown_m);
+	else if (m->cpu < 0)
+		atomic_inc(&s->on_spare);
 
 	do {
 		last = atomic64_read(&s->last);
@@ -555,8 +565,9 @@ static void pool_sleeping_task_does_not_stall(struct kunit *test)
 	/* The documented bound is two ticks; leave room for TCG. */
 	KUNIT_EXPECT_LT(test, worst_ms, 150ULL);
 	KUNIT_EXPECT_GT(test, atomic_long_read(&magpie_pool.handoffs), handoffs);
-	kunit_info(test, "tasks behind %u sleeping workers finished within %llu ms",
-		   nr_sleepers, worst_ms);
+	KUNIT_EXPECT_EQ(test, atomic_read(&s.unknown_m), 0);
+	kunit_info(test, "tasks behind %u sleeping workers finished within %llu ms, %d on spares",
+		   nr_sleepers, worst_ms, atomic_read(&s.on_spare));
 	magpie_wg_wait(&wg);
 }
 
