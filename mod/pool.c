@@ -239,11 +239,9 @@ static struct magpie_m *magpie_m_create(struct magpie_pool *pool, int cpu,
 	m->cur_depth = -1;
 	INIT_LIST_HEAD(&m->idle_node);
 	if (cpu >= 0)
-		m->task = kthread_create_on_cpu(magpie_m_main, m, cpu,
-						MAGPIE_M_NAME_PREFIX "%u");
+		m->task = kthread_create_on_cpu(magpie_m_main, m, cpu, "magpie/%u");
 	else
-		m->task = kthread_create(magpie_spare_main, m, MAGPIE_M_NAME_PREFIX "s%u",
-					 spare_index);
+		m->task = kthread_create(magpie_spare_main, m, "magpie/s%u", spare_index);
 	if (IS_ERR(m->task)) {
 		int ret = PTR_ERR(m->task);
 

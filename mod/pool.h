@@ -45,8 +45,6 @@
 #define MAGPIE_TIME_SAMPLE	16
 /* Tasks a waiting worker may nest on its stack while it helps. */
 #define MAGPIE_HELP_DEPTH_MAX	48
-/* What the names of the Ms start with (magpie_current_m()). */
-#define MAGPIE_M_NAME_PREFIX	"magpie/"
 
 enum magpie_task_state {
 	MAGPIE_TASK_QUEUED,

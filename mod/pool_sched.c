@@ -23,7 +23,6 @@
 #include <linux/random.h>
 #include <linux/sched/clock.h>
 #include <linux/sched/stat.h>
-#include <linux/string.h>
 
 #include "cache.h"
 #include "compat.h"
@@ -36,7 +35,6 @@
  */
 struct magpie_m *magpie_current_m(void)
 {
-	unsigned int i, nr;
 	struct magpie_m *m;
 	void *fn;
 
@@ -52,24 +50,15 @@ struct magpie_m *magpie_current_m(void)
 	if (m && m->task == current)
 		return m;
 	/*
-	 * Otherwise only a spare, or a bound M off its CPU (which is offline,
-	 * or just back), can be one. Every M's name starts with the prefix,
-	 * and only a thread itself may rename it: one compare sends every
-	 * other kthread (a submitter, a kworker) away.
+	 * Otherwise only a spare can be one. Acquire: pairs with the release
+	 * that publishes a spare, whose kthread runs only after it.
 	 */
-	if (strncmp(current->comm, MAGPIE_M_NAME_PREFIX, sizeof(MAGPIE_M_NAME_PREFIX) - 1))
+	if (!smp_load_acquire(&magpie_pool.nr_spares))
 		return NULL;
-	/*
-	 * The spares are few: comparing them costs less than the two calls
-	 * into kthread.c below. Acquire: pairs with the release that
-	 * publishes a spare, whose kthread runs only after it.
-	 */
-	nr = smp_load_acquire(&magpie_pool.nr_spares);
-	for (i = 0; i < nr; i++)
-		if (magpie_pool.spares[i]->task == current)
-			return magpie_pool.spares[i];
 	fn = kthread_func(current);
-	return fn == magpie_m_main ? kthread_data(current) : NULL;
+	if (fn != magpie_m_main && fn != magpie_spare_main)
+		return NULL;
+	return kthread_data(current);
 }
 EXPORT_SYMBOL_IF_KUNIT(magpie_current_m);
 
