@@ -19,10 +19,12 @@
  * Either the submitter sees the M, or the M sees the task.
  */
 #include <linux/kthread.h>
+#include <linux/mm.h>
 #include <linux/preempt.h>
 #include <linux/random.h>
 #include <linux/sched/clock.h>
 #include <linux/sched/stat.h>
+#include <linux/uaccess.h>
 
 #include "cache.h"
 #include "compat.h"
@@ -403,9 +405,28 @@ out:
 	return node ? container_of(node, struct magpie_task, node) : task;
 }
 
-static bool magpie_task_deeper(struct magpie_runq_node *node, void *arg)
+/*
+ * magpie_runq_get_if() asks about tasks still queued, one of which a thief
+ * may claim, run and free meanwhile; the get's compare-and-swap then
+ * fails and throws the answer away. So this read may hit freed memory, as
+ * SLUB's speculative reads of free pointers may: KASAN must not check it
+ * (the debug kernel caught it), and with debug_pagealloc, which unmaps free
+ * pages, it goes through copy_from_kernel_nofault(). A task whose memory
+ * is gone does not fit.
+ */
+static __no_sanitize_address bool magpie_task_deeper(struct magpie_runq_node *node, void *arg)
 {
-	return container_of(node, struct magpie_task, node)->depth > *(int *)arg;
+	struct magpie_task *task = container_of(node, struct magpie_task, node);
+	u16 depth;
+
+	if (debug_pagealloc_enabled_static()) {
+		if (copy_from_kernel_nofault(&depth, &task->depth, sizeof(depth)))
+			return false;
+	} else {
+		/* Racy by design, as above: a thief may own the task. */
+		depth = data_race(READ_ONCE(task->depth));
+	}
+	return depth > *(int *)arg;
 }
 
 /*

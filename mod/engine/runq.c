@@ -217,6 +217,11 @@ EXPORT_SYMBOL_FOR_MAGPIE_TESTS(magpie_runq_get);
  * rotated, never shuffled. When nothing fits the ring stays as it is.
  * A runnext that does not fit stays where it is.
  *
+ * @fit is asked about tasks that a thief may claim meanwhile, and may have
+ * run and freed by the time @fit reads them; the claim by compare-and-swap
+ * then fails and the answer counts for nothing. So @fit must read memory
+ * that may have been freed without faulting or reporting it.
+ *
  * Context: the owner of @q.
  * Return: the task, or NULL when none fits.
  */
