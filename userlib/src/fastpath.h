@@ -40,13 +40,21 @@ struct mgp_tcache {
  * a closed arena's address may come back for a new one, its generation
  * never does; generation 0 is "none".
  */
-extern __thread u64 mgp_tc_last_gen __attribute__((tls_model("initial-exec")));
-extern __thread struct mgp_tcache *mgp_tc_last __attribute__((tls_model("initial-exec")));
+struct mgp_tc_memo {
+	u64 gen;
+	struct mgp_tcache *tc;
+};
+
+/*
+ * One variable, not two: a shared library reaches each initial-exec
+ * variable through its own GOT entry, a load more per variable.
+ */
+extern __thread struct mgp_tc_memo mgp_tc_memo __attribute__((tls_model("initial-exec")));
 
 /* The calling thread's cache of @a if it is the one remembered, else NULL. */
 static inline struct mgp_tcache *mgp_tcache_remembered(const struct mgp_arena *a)
 {
-	return likely(mgp_tc_last_gen == a->gen) ? mgp_tc_last : NULL;
+	return likely(mgp_tc_memo.gen == a->gen) ? mgp_tc_memo.tc : NULL;
 }
 
 /*

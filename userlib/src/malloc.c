@@ -289,8 +289,12 @@ MGP_EXPORT void *malloc(size_t size)
 {
 	struct mgp_arena *a = __atomic_load_n(&shim_cur, __ATOMIC_ACQUIRE);
 
-	/* A hit in this thread's cache of the current arena: no call. */
-	if (likely(a && size <= MAGPIE_MAX_SMALL_SIZE && !shim_in_init)) {
+	/*
+	 * A hit in this thread's cache of the current arena: no call. Also
+	 * while this thread adds an arena (shim_in_init): a hit takes no
+	 * lock and cannot recurse into that; only the slow path must not run.
+	 */
+	if (likely(a && size <= MAGPIE_MAX_SMALL_SIZE)) {
 		void *p = mgp_alloc_fast(a, magpie_size_to_class(shim_round(size ? size : 1)));
 
 		if (likely(p))

@@ -25,13 +25,12 @@
 static __thread int mgp_tc_state __attribute__((tls_model("initial-exec")));
 
 /* See fastpath.h. */
-__thread u64 mgp_tc_last_gen __attribute__((tls_model("initial-exec")));
-__thread struct mgp_tcache *mgp_tc_last __attribute__((tls_model("initial-exec")));
+__thread struct mgp_tc_memo mgp_tc_memo __attribute__((tls_model("initial-exec")));
 
 static void tcache_remember(struct mgp_arena *a, struct mgp_tcache *tc)
 {
-	mgp_tc_last_gen = tc ? a->gen : 0;
-	mgp_tc_last = tc;
+	mgp_tc_memo.gen = tc ? a->gen : 0;
+	mgp_tc_memo.tc = tc;
 }
 
 /* Objects per magazine: about 16 KiB worth, 2 to 64 of them. */
@@ -149,8 +148,8 @@ struct mgp_tcache *mgp_tcache_get(struct mgp_arena *a)
 {
 	struct mgp_tcache *tc;
 
-	if (likely(mgp_tc_last_gen == a->gen))
-		return mgp_tc_last;
+	if (likely(mgp_tc_memo.gen == a->gen))
+		return mgp_tc_memo.tc;
 	tc = pthread_getspecific(a->tc_key);
 	if (tc) {
 		tcache_remember(a, tc);
