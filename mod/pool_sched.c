@@ -71,7 +71,10 @@ EXPORT_SYMBOL_IF_KUNIT(magpie_current_m);
  * Sums every ring's tail (which only grows), every runnext and the
  * global queue's length. A hint: two equal readings almost always mean
  * nothing was queued in between, which is all magpie_m_help() needs to
- * decide whether looking for work again is worth it.
+ * decide whether looking for work again is worth it; so no ordering
+ * beyond the loads' own. It reads a line of every P, which their owners
+ * write: polling helpers (at most 50 us between two tasks) make that
+ * traffic on machines with many CPUs.
  *
  * Return: the stamp.
  */

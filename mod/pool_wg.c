@@ -159,15 +159,16 @@ static void magpie_m_help_sleep(struct magpie_pool *pool, struct magpie_m *m,
 	struct wait_bit_queue_entry wbq;
 	struct wait_queue_head *wq = __var_waitqueue(&wg->count);
 
-	this_cpu_inc(pool->ps->stats.help_sleeps);
 	init_wait_var_entry(&wbq, &wg->count, 0);
 	prepare_to_wait_event(wq, &wbq.wq_entry, TASK_IDLE);
 	if (idle && !magpie_m_idle_add(pool, m, recheck)) {
 		finish_wait(wq, &wbq.wq_entry);
 		return;
 	}
-	if (!magpie_wg_zero(wg))
+	if (!magpie_wg_zero(wg)) {
+		this_cpu_inc(pool->ps->stats.help_sleeps);
 		schedule();
+	}
 	finish_wait(wq, &wbq.wq_entry);
 	if (idle)
 		magpie_m_idle_del(pool, m);
