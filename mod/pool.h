@@ -27,6 +27,7 @@
 #include <linux/percpu.h>
 #include <linux/refcount.h>
 #include <linux/sched.h>
+#include <linux/sched/stat.h>
 #include <linux/spinlock.h>
 
 #include "engine/runq.h"
@@ -263,6 +264,15 @@ static inline bool magpie_p_taken(struct magpie_p *p)
 static inline void magpie_p_untake(struct magpie_p *p)
 {
 	WRITE_ONCE(p->outside_at, jiffies - MAGPIE_OUTSIDE_TICKS - 1);
+}
+
+/*
+ * Whether another thread wants this CPU: an M that polls for work (an
+ * idle spinner, a waiting helper) stops polling then.
+ */
+static inline bool magpie_cpu_wanted(void)
+{
+	return !single_task_running() || need_resched();
 }
 
 /* pool_sched.c: finding, running and queueing tasks. */

@@ -23,7 +23,6 @@
 #include <linux/preempt.h>
 #include <linux/random.h>
 #include <linux/sched/clock.h>
-#include <linux/sched/stat.h>
 #include <linux/uaccess.h>
 
 #include "cache.h"
@@ -527,7 +526,7 @@ static bool magpie_m_poll(struct magpie_pool *pool)
 {
 	u64 end = local_clock() + MAGPIE_POLL_NS;
 
-	while (single_task_running() && !need_resched()) {
+	while (!magpie_cpu_wanted()) {
 		if (magpie_pool_has_work(pool))
 			return true;
 		if (local_clock() > end)

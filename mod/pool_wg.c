@@ -47,7 +47,6 @@
  */
 #include <linux/kthread.h>
 #include <linux/sched/clock.h>
-#include <linux/sched/stat.h>
 #include <linux/sched/task_stack.h>
 #include <linux/wait_bit.h>
 
@@ -202,7 +201,7 @@ bool magpie_m_help_poll(struct magpie_pool *pool, struct magpie_wg *wg, u64 *end
 	for (;;) {
 		if (magpie_wg_zero(wg) || magpie_pool_queue_stamp(pool) != stamp)
 			return true;
-		if (now >= *end || !single_task_running() || need_resched())
+		if (now >= *end || magpie_cpu_wanted())
 			return false;
 		cpu_relax();
 		now = local_clock();
