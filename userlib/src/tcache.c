@@ -146,10 +146,11 @@ void mgp_tcache_destructor(void *arg)
  */
 struct mgp_tcache *mgp_tcache_get(struct mgp_arena *a)
 {
-	struct mgp_tcache *tc;
+	/* A remembered cache is never NULL: tcache_remember() keys NULL as none. */
+	struct mgp_tcache *tc = mgp_tcache_remembered(a);
 
-	if (likely(mgp_tc_memo.gen == a->gen))
-		return mgp_tc_memo.tc;
+	if (likely(tc))
+		return tc;
 	tc = pthread_getspecific(a->tc_key);
 	if (tc) {
 		tcache_remember(a, tc);
