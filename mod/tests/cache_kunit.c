@@ -176,25 +176,34 @@ static void cache_ctor_once_per_object(struct kunit *test)
 	magpie_cache_destroy(c);
 }
 
-/* __GFP_ZERO zeroes an object even when it was dirty when freed. */
+/*
+ * __GFP_ZERO zeroes an object even when it was dirty when freed, at every
+ * size the zeroing treats apart: whole words up to 64 bytes, other sizes
+ * up to 64 bytes and larger objects (magpie_zero()).
+ */
 static void cache_gfp_zero(struct kunit *test)
 {
-	struct magpie_cache *c = mt_cache(test, "t-zero", 200, 0, NULL);
-	u8 *p = magpie_cache_alloc(c, GFP_KERNEL);
-	unsigned int i;
+	static const unsigned int sizes[] = { 8, 24, 44, 48, 64, 72, 200 };
+	unsigned int s, i;
 
-	KUNIT_ASSERT_NOT_NULL(test, p);
-	memset(p, 0xa5, 200);
-	magpie_cache_free(c, p);
-	p = magpie_cache_alloc(c, GFP_KERNEL | __GFP_ZERO);
-	KUNIT_ASSERT_NOT_NULL(test, p);
-	for (i = 0; i < 200; i++)
-		if (p[i]) {
-			KUNIT_FAIL(test, "byte %u not zeroed", i);
-			break;
-		}
-	magpie_cache_free(c, p);
-	magpie_cache_destroy(c);
+	for (s = 0; s < ARRAY_SIZE(sizes); s++) {
+		unsigned int size = sizes[s];
+		struct magpie_cache *c = mt_cache(test, "t-zero", size, 0, NULL);
+		u8 *p = magpie_cache_alloc(c, GFP_KERNEL);
+
+		KUNIT_ASSERT_NOT_NULL(test, p);
+		memset(p, 0xa5, size);
+		magpie_cache_free(c, p);
+		p = magpie_cache_alloc(c, GFP_KERNEL | __GFP_ZERO);
+		KUNIT_ASSERT_NOT_NULL(test, p);
+		for (i = 0; i < size; i++)
+			if (p[i]) {
+				KUNIT_FAIL(test, "size %u: byte %u not zeroed", size, i);
+				break;
+			}
+		magpie_cache_free(c, p);
+		magpie_cache_destroy(c);
+	}
 }
 
 /* Bulk allocation gives distinct objects and frees them all. */
