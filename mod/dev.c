@@ -96,9 +96,9 @@ static long magpie_dev_version(void __user *uarg)
 	ret = magpie_dev_copy_in(&v, uarg, sizeof(v));
 	if (ret)
 		return ret;
-	if (v.flags || v.pad || !magpie_dev_zero(v.reserved, sizeof(v.reserved)))
+	/* Every field is output, flags, padding or reserved: all must be 0. */
+	if (!magpie_dev_zero(&v, sizeof(v)))
 		return -EINVAL;
-	memset(&v, 0, sizeof(v));
 	v.api_version = MAGPIE_API_VERSION;
 	v.sizeclass_version = MAGPIE_SIZECLASS_VERSION;
 	v.features = MAGPIE_FEAT_ARENA | MAGPIE_FEAT_PRESSURE | MAGPIE_FEAT_PREFAULT |

@@ -61,6 +61,16 @@ TEST(version_rejects_nonzero_input)
 	memset(&v, 0, sizeof(v));
 	v.reserved[3] = 1;
 	EXPECT_EQ(EINVAL, mp_ioctl(fd, MAGPIE_IOC_VERSION, &v));
+	/* Output fields, too: they may take an input meaning later. */
+	memset(&v, 0, sizeof(v));
+	v.features = ~0ULL;
+	EXPECT_EQ(EINVAL, mp_ioctl(fd, MAGPIE_IOC_VERSION, &v));
+	memset(&v, 0, sizeof(v));
+	v.api_version = MAGPIE_API_VERSION;
+	EXPECT_EQ(EINVAL, mp_ioctl(fd, MAGPIE_IOC_VERSION, &v));
+	memset(&v, 0, sizeof(v));
+	v.open_limit = 1;
+	EXPECT_EQ(EINVAL, mp_ioctl(fd, MAGPIE_IOC_VERSION, &v));
 	close(fd);
 }
 
