@@ -163,8 +163,13 @@ static void magpie_memcg_child_queue(struct magpie_cache *parent, struct mem_cgr
 		return;
 	req = kmalloc_obj(*req, GFP_ATOMIC | __GFP_NOWARN);
 	if (!req) {
+		/*
+		 * Only our marker goes: a sleeping allocation may have made
+		 * the child over it meanwhile (magpie_memcg_child_make()).
+		 */
 		xa_lock_irqsave(&parent->children, flags);
-		__xa_erase(&parent->children, memcg->css.id);
+		__xa_cmpxchg(&parent->children, memcg->css.id, MAGPIE_CHILD_QUEUED, NULL,
+			     GFP_ATOMIC);
 		xa_unlock_irqrestore(&parent->children, flags);
 		return;
 	}
