@@ -164,6 +164,9 @@ struct magpie_p {
  * @spinning: counted in pool->nr_spinning; set by the M, or by a waker
  *	while the M sleeps [M, I while parked]
  * @woken: a waker picked this M for work it may not find [M, I while parked]
+ * @helping: waiting for a group inside a task (magpie_m_help()), running
+ *	only deeper tasks and not looking at every queue before it sleeps
+ *	[M; read by wakers, under I while the M is on the idle list]
  * @parked: a spare sleeping until sysmon wants it [A]
  * @task_start: jiffies when the current task began (never 0), 0 between
  *	tasks [A: written by the M, read by sysmon]
@@ -185,6 +188,7 @@ struct magpie_m {
 	bool idle;
 	bool spinning;
 	bool woken;
+	bool helping;
 	bool parked;
 	unsigned long task_start;
 	unsigned long tasks_run;
@@ -286,6 +290,7 @@ struct magpie_task *magpie_find_work(struct magpie_pool *pool, struct magpie_m *
 struct magpie_task *magpie_find_deeper(struct magpie_pool *pool, struct magpie_m *m);
 void magpie_run_task(struct magpie_pool *pool, struct magpie_m *m, struct magpie_task *task);
 void magpie_m_stop_spinning(struct magpie_pool *pool, struct magpie_m *m, bool found);
+void magpie_m_pass_wakeup(struct magpie_pool *pool, struct magpie_m *m);
 bool magpie_m_idle_add(struct magpie_pool *pool, struct magpie_m *m, bool recheck);
 void magpie_m_idle_del(struct magpie_pool *pool, struct magpie_m *m);
 int magpie_m_main(void *arg);

@@ -16,7 +16,11 @@
  *    looks at every queue once more;
  *  - a spinning M that gives up decrements nr_spinning, then (smp_mb)
  *    looks at every queue once more.
- * Either the submitter sees the M, or the M sees the task.
+ * Either the submitter sees the M, or the M sees the task. A woken M that
+ * may not look for work as a spinner (a worker waiting for a group, which
+ * runs only deeper tasks, or a bound M whose CPU went offline) still
+ * takes the second handshake's part: it looks once more and passes the
+ * wakeup on (magpie_m_pass_wakeup()).
  */
 #include <linux/kthread.h>
 #include <linux/mm.h>
@@ -118,47 +122,78 @@ static bool magpie_free_m_awake(struct magpie_pool *pool)
 		struct magpie_p *p = per_cpu_ptr(pool->ps, cpu);
 		struct magpie_m *m = READ_ONCE(p->m);
 
-		if (m && READ_ONCE(p->online) && !READ_ONCE(m->idle) && !magpie_p_taken(p))
+		if (m && READ_ONCE(p->online) && !READ_ONCE(m->idle) &&
+		    !READ_ONCE(m->helping) && !magpie_p_taken(p))
 			return true;
 	}
 	return false;
 }
 
 /*
- * Takes an idle M, preferring one bound to another CPU (waking this CPU's
- * own M would only preempt the submitter). Ms whose CPU an outside
- * submitter holds are passed over while an M on a free CPU is awake: that
- * M steals what the submitters queue. With every awake M sharing its CPU
- * with a submitter, or none awake, they are woken like any other.
+ * Takes an idle M to spin, preferring one bound to another CPU (waking
+ * this CPU's own M would only preempt the submitter) and one that may run
+ * anything over a worker waiting for a group (which runs only deeper
+ * tasks; with @helpers false it is not taken at all). Ms whose CPU an
+ * outside submitter holds are passed over while an M on a free CPU is
+ * awake: that M steals what the submitters queue. With every awake M
+ * sharing its CPU with a submitter, or none awake, they are woken like
+ * any other. Ms bound to an offline CPU are never taken.
  */
-static struct magpie_m *magpie_idle_m_get(struct magpie_pool *pool, bool spinning)
+static struct magpie_m *magpie_idle_m_get(struct magpie_pool *pool, bool helpers)
 {
 	int self = raw_smp_processor_id();
-	struct magpie_m *m, *pick = NULL, *taken = NULL;
+	struct magpie_m *m, *pick = NULL, *taken = NULL, *helper = NULL;
 	unsigned long flags;
 
 	spin_lock_irqsave(&pool->idle_lock, flags);
 	list_for_each_entry(m, &pool->idle_ms, idle_node) {
-		if (m->cpu >= 0 && magpie_p_taken(per_cpu_ptr(pool->ps, m->cpu))) {
+		struct magpie_p *p = m->cpu >= 0 ? per_cpu_ptr(pool->ps, m->cpu) : NULL;
+
+		if ((p && !READ_ONCE(p->online)) || (m->helping && !helpers))
+			continue;
+		if (p && magpie_p_taken(p)) {
 			taken = taken ?: m;
+			continue;
+		}
+		if (m->helping) {
+			helper = helper ?: m;
 			continue;
 		}
 		pick = m;
 		if (m->cpu != self)
 			break;
 	}
+	pick = pick ?: helper;
 	if (!pick && taken && !magpie_free_m_awake(pool))
 		pick = taken;
 	if (pick) {
 		list_del(&pick->idle_node);
 		WRITE_ONCE(pick->idle, false);
 		/* Handed over while the M sleeps; it reads them when it wakes. */
-		pick->spinning = spinning;
+		pick->spinning = true;
 		pick->woken = true;
 		atomic_dec(&pool->nr_idle);
 	}
 	spin_unlock_irqrestore(&pool->idle_lock, flags);
 	return pick;
+}
+
+/* magpie_wakep(), waking a worker waiting for a group only if @helpers. */
+static void magpie_wakep_helpers(struct magpie_pool *pool, bool helpers)
+{
+	struct magpie_m *m;
+
+	if (!atomic_read(&pool->nr_idle) || atomic_read(&pool->nr_spinning))
+		return;
+	/* Only one waker at a time gets to make a spinner. */
+	if (atomic_cmpxchg(&pool->nr_spinning, 0, 1) != 0)
+		return;
+	m = magpie_idle_m_get(pool, helpers);
+	if (!m) {
+		atomic_dec(&pool->nr_spinning);
+		return;
+	}
+	wake_up_process(m->task);
 }
 
 /**
@@ -171,19 +206,28 @@ static struct magpie_m *magpie_idle_m_get(struct magpie_pool *pool, bool spinnin
  */
 void magpie_wakep(struct magpie_pool *pool)
 {
-	struct magpie_m *m;
+	magpie_wakep_helpers(pool, true);
+}
 
-	if (!atomic_read(&pool->nr_idle) || atomic_read(&pool->nr_spinning))
-		return;
-	/* Only one waker at a time gets to make a spinner. */
-	if (atomic_cmpxchg(&pool->nr_spinning, 0, 1) != 0)
-		return;
-	m = magpie_idle_m_get(pool, true);
-	if (!m) {
-		atomic_dec(&pool->nr_spinning);
-		return;
-	}
-	wake_up_process(m->task);
+/**
+ * magpie_m_pass_wakeup() - stop spinning without looking, and pass it on
+ * @pool: the pool
+ * @m: the M, current, made a spinner by a waker
+ *
+ * For a woken M that may not look for work as a spinner: a worker waiting
+ * for a group, which found nothing deeper to run, or a bound M whose CPU
+ * went offline. While it counted as spinning, an M that parked skipped
+ * its own last look at the queues, trusting the spinner (file comment);
+ * so this M looks once more, as a spinner giving up does, and if work
+ * waits, wakes an M that may run anything.
+ */
+void magpie_m_pass_wakeup(struct magpie_pool *pool, struct magpie_m *m)
+{
+	magpie_m_stop_spinning(pool, m, false);
+	/* Pairs with the parking M's barrier: see the file comment. */
+	smp_mb();
+	if (magpie_pool_has_work(pool))
+		magpie_wakep_helpers(pool, false);
 }
 
 /**
@@ -796,7 +840,7 @@ int magpie_m_main(void *arg)
 
 		if (!READ_ONCE(p->online)) {
 			if (m->spinning)
-				magpie_m_stop_spinning(pool, m, false);
+				magpie_m_pass_wakeup(pool, m);
 			magpie_m_wg_settle(m);
 			magpie_m_wait_online(pool, m);
 			continue;

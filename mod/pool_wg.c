@@ -229,6 +229,8 @@ void magpie_m_help(struct magpie_pool *pool, struct magpie_m *m, struct magpie_w
 		bool can_help = m->help_depth < MAGPIE_HELP_DEPTH_MAX && !magpie_stack_low();
 		struct magpie_task *task = NULL;
 
+		/* Before anything may put us on the idle list (a hint to wakers). */
+		WRITE_ONCE(m->helping, true);
 		/* What we owe the group may be all that keeps it above zero. */
 		if (m->wg_owed_to == wg)
 			magpie_m_wg_settle(m);
@@ -237,10 +239,16 @@ void magpie_m_help(struct magpie_pool *pool, struct magpie_m *m, struct magpie_w
 
 		if (can_help)
 			task = magpie_find_deeper(pool, m);
-		/* A waker may have made us a spinner meanwhile. */
-		if (m->spinning)
-			magpie_m_stop_spinning(pool, m, task);
+		/*
+		 * A waker may have made us a spinner meanwhile, for work we
+		 * may not run: then another M must look for it.
+		 */
+		if (m->spinning && task)
+			magpie_m_stop_spinning(pool, m, true);
+		else if (m->spinning)
+			magpie_m_pass_wakeup(pool, m);
 		if (task) {
+			WRITE_ONCE(m->helping, false);
 			m->help_depth++;
 			magpie_run_task(pool, m, task);
 			m->help_depth--;
@@ -258,8 +266,10 @@ void magpie_m_help(struct magpie_pool *pool, struct magpie_m *m, struct magpie_w
 		 */
 		magpie_m_help_sleep(pool, m, wg, can_help && m->cpu >= 0, false);
 	}
+	WRITE_ONCE(m->helping, false);
+	/* Woken for work while the group reached zero: we look for it. */
 	if (m->spinning)
-		magpie_m_stop_spinning(pool, m, false);
+		magpie_m_pass_wakeup(pool, m);
 	/* Back to the waiting task, which may run for long. */
 	magpie_m_wg_settle(m);
 }
