@@ -8,17 +8,20 @@
  * in flight under the color current when it was submitted; a flush flips
  * the color and waits until nothing of the old color is in flight. The
  * counts are per CPU (a submit adds one on its CPU, the end subtracts one
- * on another), so submitting costs no shared cache line and no barrier:
- * a submission the flusher does not see yet raced with the flush, and
- * need not be waited for. It may still land in the old color after the
- * flush returned; the next flush therefore first waits for such
- * stragglers of the color it is about to reuse (they are few and already
- * queued), then flips.
+ * on another), so submitting costs no shared cache line and no barrier.
+ * A submitter reads the color and adds under rcu_read_lock(), and the
+ * flusher waits for an RCU grace period after the flip, as SRCU does:
+ * after it no addition to the old color can come, so the sum over the
+ * CPUs only falls and reading it CPU by CPU never sees zero too early.
+ * (Without it, a task that read the old color and was preempted before
+ * adding could add on a CPU the flusher already read, and its child's
+ * subtraction be seen on one read later: zero while the task runs.)
  */
 #define pr_fmt(fmt) KBUILD_MODNAME ": " fmt
 
 #include <linux/cpuhotplug.h>
 #include <linux/kthread.h>
+#include <linux/rcupdate.h>
 #include <linux/slab.h>
 #include <linux/wait_bit.h>
 
@@ -59,12 +62,15 @@ EXPORT_SYMBOL_IF_KUNIT(magpie_pool_in_flight);
 static void magpie_task_count(struct magpie_pool *pool, struct magpie_task *task,
 			      struct magpie_m *m, struct magpie_wg *wg)
 {
+	/* The color and its count in one read-side section (file comment). */
+	rcu_read_lock();
 	task->color = READ_ONCE(pool->color);
-	if (wg && magpie_m_wg_take_back(m, wg, task->color))
-		return;
-	if (wg)
-		magpie_wg_add(wg, 1);
-	this_cpu_inc(pool->ps->in_flight[task->color]);
+	if (!wg || !magpie_m_wg_take_back(m, wg, task->color)) {
+		if (wg)
+			magpie_wg_add(wg, 1);
+		this_cpu_inc(pool->ps->in_flight[task->color]);
+	}
+	rcu_read_unlock();
 }
 
 static struct magpie_task *magpie_task_new(void (*fn)(void *arg), void *arg,
@@ -151,11 +157,21 @@ EXPORT_SYMBOL_GPL(magpie_go_cancelable);
  */
 bool magpie_task_cancel(struct magpie_task *task)
 {
+	struct magpie_pool *pool = &magpie_pool;
+
 	if (atomic_cmpxchg(&task->state, MAGPIE_TASK_QUEUED,
 			   MAGPIE_TASK_CANCELLED) != MAGPIE_TASK_QUEUED)
 		return false;
 	if (task->wg)
 		magpie_wg_done(task->wg);
+	/*
+	 * In flight until here, not until a worker drops the task: a flush
+	 * that returned lets its caller free the group we just signalled.
+	 * The handle's reference keeps @task; the group is not touched again.
+	 */
+	this_cpu_dec(pool->ps->in_flight[task->color]);
+	if (READ_ONCE(pool->flushing))
+		wake_up_var(&pool->color);
 	return true;
 }
 EXPORT_SYMBOL_GPL(magpie_task_cancel);
@@ -179,7 +195,8 @@ EXPORT_SYMBOL_GPL(magpie_task_put);
  * magpie_pool_flush() - wait until every task submitted before has finished
  *
  * Tasks submitted while the flush runs may or may not be waited for; a
- * cancelled task counts as finished once a worker dropped it.
+ * cancelled task counts as finished once magpie_task_cancel() signalled
+ * its group.
  *
  * Context: process context, may sleep; not from a pool task (it would
  * wait for itself).
@@ -200,11 +217,19 @@ void magpie_pool_flush(void)
 	 * Finishing tasks wake us without a barrier of their own, so one may
 	 * be missed: look again every jiffy rather than sleep forever.
 	 */
-	while (magpie_pool_in_flight(pool, old ^ 1))	/* stragglers, above */
+	/*
+	 * The color we flip to should have nothing in flight: the flush
+	 * before us waited for it, and nothing adds to an old color. It
+	 * costs one pass over the CPUs to make sure.
+	 */
+	while (magpie_pool_in_flight(pool, old ^ 1))
 		wait_var_event_timeout(&pool->color, !magpie_pool_in_flight(pool, old ^ 1), 1);
 	WRITE_ONCE(pool->color, old ^ 1);
-	/* New tasks count under the new color before we sum the old one. */
-	smp_mb();
+	/*
+	 * Every submitter that read the old color has added to its count
+	 * once this returns (file comment); it implies a full barrier.
+	 */
+	synchronize_rcu();
 	while (magpie_pool_in_flight(pool, old))
 		wait_var_event_timeout(&pool->color, !magpie_pool_in_flight(pool, old), 1);
 	WRITE_ONCE(pool->flushing, false);

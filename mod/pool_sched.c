@@ -740,7 +740,9 @@ void magpie_run_task(struct magpie_pool *pool, struct magpie_m *m, struct magpie
 		magpie_m_wg_done(m, wg, color);
 		return;
 	}
-	/* A cancelled task's group was signalled by the canceller. */
+	/* The canceller signalled a cancelled task's group and count. */
+	if (!run)
+		return;
 	this_cpu_dec(pool->ps->in_flight[color]);
 	/*
 	 * No barrier between the count and the flag: a flusher that misses
