@@ -169,9 +169,7 @@ bool magpie_task_cancel(struct magpie_task *task)
 	 * that returned lets its caller free the group we just signalled.
 	 * The handle's reference keeps @task; the group is not touched again.
 	 */
-	this_cpu_dec(pool->ps->in_flight[task->color]);
-	if (READ_ONCE(pool->flushing))
-		wake_up_var(&pool->color);
+	magpie_pool_uncount(pool, task->color, 1);
 	return true;
 }
 EXPORT_SYMBOL_GPL(magpie_task_cancel);

@@ -29,6 +29,7 @@
 #include <linux/sched.h>
 #include <linux/sched/stat.h>
 #include <linux/spinlock.h>
+#include <linux/wait_bit.h>
 
 #include "engine/runq.h"
 #include "magpie.h"
@@ -277,6 +278,19 @@ static inline void magpie_p_untake(struct magpie_p *p)
 static inline bool magpie_cpu_wanted(void)
 {
 	return !single_task_running() || need_resched();
+}
+
+/*
+ * @nr tasks counted in flight under @color are finished (or cancelled):
+ * they stop counting, and a flusher waiting for them looks. No barrier
+ * between the count and the flag: a flusher that misses the wakeup looks
+ * again within a jiffy (pool.c).
+ */
+static inline void magpie_pool_uncount(struct magpie_pool *pool, unsigned int color, long nr)
+{
+	this_cpu_sub(pool->ps->in_flight[color], nr);
+	if (READ_ONCE(pool->flushing))
+		wake_up_var(&pool->color);
 }
 
 /* pool_sched.c: finding, running and queueing tasks. */

@@ -735,21 +735,14 @@ void magpie_run_task(struct magpie_pool *pool, struct magpie_m *m, struct magpie
 		}
 	}
 	magpie_task_release(pool, task);
-	/* Owed with the group's decrement, paid after it (pool_wg.c). */
-	if (run && wg) {
-		magpie_m_wg_done(m, wg, color);
-		return;
-	}
 	/* The canceller signalled a cancelled task's group and count. */
 	if (!run)
 		return;
-	this_cpu_dec(pool->ps->in_flight[color]);
-	/*
-	 * No barrier between the count and the flag: a flusher that misses
-	 * this wakeup sees the count at its next periodic look (pool.c).
-	 */
-	if (READ_ONCE(pool->flushing))
-		wake_up_var(&pool->color);
+	/* Owed with the group's decrement, paid after it (pool_wg.c). */
+	if (wg)
+		magpie_m_wg_done(m, wg, color);
+	else
+		magpie_pool_uncount(pool, color, 1);
 }
 
 /**

@@ -124,10 +124,7 @@ void magpie_m_wg_pay(struct magpie_m *m)
 	 * in-flight count drop returns to a caller that may free the group.
 	 */
 	magpie_wg_add(wg, -owed);
-	this_cpu_sub(pool->ps->in_flight[m->wg_owed_color], owed);
-	/* No barrier: a flusher that misses this looks again (pool.c). */
-	if (READ_ONCE(pool->flushing))
-		wake_up_var(&pool->color);
+	magpie_pool_uncount(pool, m->wg_owed_color, owed);
 }
 EXPORT_SYMBOL_IF_KUNIT(magpie_m_wg_pay);
 
@@ -243,10 +240,12 @@ void magpie_m_help(struct magpie_pool *pool, struct magpie_m *m, struct magpie_w
 		 * A waker may have made us a spinner meanwhile, for work we
 		 * may not run: then another M must look for it.
 		 */
-		if (m->spinning && task)
-			magpie_m_stop_spinning(pool, m, true);
-		else if (m->spinning)
-			magpie_m_pass_wakeup(pool, m);
+		if (m->spinning) {
+			if (task)
+				magpie_m_stop_spinning(pool, m, true);
+			else
+				magpie_m_pass_wakeup(pool, m);
+		}
 		if (task) {
 			WRITE_ONCE(m->helping, false);
 			m->help_depth++;
