@@ -23,6 +23,7 @@
  */
 #define pr_fmt(fmt) KBUILD_MODNAME ": " fmt
 
+#include <linux/compat.h>
 #include <linux/fs.h>
 #include <linux/gfp.h>
 #include <linux/mm.h>
@@ -98,15 +99,20 @@ static void magpie_arena_fill_header(struct magpie_arena *arena, u64 data_size)
  * @req: the request, flags and reserved fields already checked; the
  *	output fields are filled in on success
  *
+ * The arena is not published: no other ioctl or mmap of the file finds it
+ * until the caller sets @published.
+ *
  * Return: 0, -EINVAL for a size that is not a non-zero multiple of the page
- * size up to MAGPIE_ARENA_MAX_SIZE, -EMFILE when the file has too many
- * arenas or the device too many, -ENOMEM.
+ * size up to MAGPIE_ARENA_MAX_SIZE, -ENOSPC when the header page would
+ * take the file over its limit, -EMFILE when the device has no id left
+ * (32-bit callers share the ids their mmap2() reaches), -ENOMEM.
  */
 int magpie_arena_create(struct magpie_dev_file *df, struct file *file,
 			struct magpie_arena_create *req)
 {
 	unsigned long data_pages, meta_pages;
 	struct magpie_arena *arena;
+	struct xa_limit limit;
 	u32 id;
 	int ret;
 
@@ -134,18 +140,26 @@ int magpie_arena_create(struct magpie_dev_file *df, struct file *file,
 	mutex_init(&arena->lock);
 	xa_init(&arena->pages);
 	magpie_wg_init(&arena->prefault_wg);
+	atomic_long_set(&arena->prefault_queued, 0);
 	atomic_set(&arena->mappings, 0);
 	magpie_arena_fill_header(arena, req->size);
 
 	ret = xa_insert(&arena->pages, 0, arena->header, GFP_KERNEL_ACCOUNT);
 	if (ret)
 		goto err_page;
+	/* The header page counts against the open file's limit like any. */
+	if (atomic_long_inc_return(&df->backed) > magpie_open_limit_pages()) {
+		ret = -ENOSPC;
+		goto err_backed;
+	}
 	arena->backed = 1;
-	atomic_long_inc(&df->backed);
 
+	if (in_compat_syscall())
+		limit = XA_LIMIT(1, MAGPIE_ARENA_COMPAT_IDS - 1);
+	else
+		limit = XA_LIMIT(MAGPIE_ARENA_COMPAT_IDS, MAGPIE_ARENA_MAX_ID - 1);
 	mutex_lock(&magpie_arenas_mutex);
-	ret = xa_alloc(&magpie_arenas, &id, arena, XA_LIMIT(1, MAGPIE_ARENA_MAX_ID - 1),
-		       GFP_KERNEL);
+	ret = xa_alloc(&magpie_arenas, &id, arena, limit, GFP_KERNEL);
 	mutex_unlock(&magpie_arenas_mutex);
 	if (ret) {
 		ret = ret == -EBUSY ? -EMFILE : ret;
@@ -233,6 +247,7 @@ void magpie_arena_free(struct magpie_arena *arena)
 	WARN_ON_ONCE(atomic_read(&arena->mappings));
 	/* Prefault tasks use the arena until their last page. */
 	magpie_wg_wait(&arena->prefault_wg);
+	WARN_ON_ONCE(atomic_long_read(&arena->prefault_queued));
 	mutex_lock(&magpie_arenas_mutex);
 	xa_erase(&magpie_arenas, arena->id);
 	mutex_unlock(&magpie_arenas_mutex);

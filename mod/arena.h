@@ -35,6 +35,13 @@
 #define MAGPIE_ARENA_SLOT_SHIFT		37
 #define MAGPIE_ARENA_MAX_ID		BIT(24)
 
+/*
+ * A 32-bit process maps with mmap2(), whose offset is a 32-bit count of
+ * pages: it reaches only the slots below this id. Those ids are kept for
+ * arenas that 32-bit processes create; 64-bit ones get the ids above.
+ */
+#define MAGPIE_ARENA_COMPAT_IDS		BIT(32 + PAGE_SHIFT - MAGPIE_ARENA_SLOT_SHIFT)
+
 /**
  * struct magpie_dev_file - one open of /dev/magpie
  * @lock: serialises creating, destroying and mapping arenas of this file
@@ -77,8 +84,13 @@ struct magpie_dev_file {
  * @prefaulted: pages backed by a prefault (@lock)
  * @prefault_wg: asynchronous prefault tasks in flight; the arena is freed
  *	only after they are done
+ * @prefault_queued: pages of asynchronous prefaults queued and not yet
+ *	done, at most MAGPIE_PREFAULT_ASYNC_MAX bytes' worth
  * @mappings: live VMAs of the arena: +1 at mmap and vm_ops->open, -1 at
  *	vm_ops->close; a destroy is refused while it is not 0
+ * @published: the creator has been told the id (its file's @lock); until
+ *	then no ioctl or mmap of the file finds the arena, so the create can
+ *	take it back if telling fails
  */
 struct magpie_arena {
 	u32 id;
@@ -100,7 +112,9 @@ struct magpie_arena {
 	unsigned long releases;
 	unsigned long prefaulted;
 	struct magpie_wg prefault_wg;
+	atomic_long_t prefault_queued;
 	atomic_t mappings;
+	bool published;
 };
 
 /* arena.c */

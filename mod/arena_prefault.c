@@ -95,29 +95,47 @@ static void magpie_prefault_task(void *arg)
 	/* At the limit or out of memory the rest of the chunk stays unbacked. */
 	magpie_prefault_range(job->arena, job->first, job->nr, &done);
 	set_active_memcg(old);
+	/* Before the wait group's done: the arena may be freed right after it. */
+	atomic_long_sub(job->nr, &job->arena->prefault_queued);
 	mem_cgroup_put(job->memcg);
 	kfree(job);
 }
 
-/* Queues the range in chunks; returns 0 or -ENOMEM (chunks queued run). */
+/*
+ * Queues the range in chunks; returns 0, -EBUSY when it does not fit
+ * beside the pages queued already (nothing queued), or -ENOMEM/-ESHUTDOWN
+ * (the chunks queued before run).
+ */
 static int magpie_prefault_async(struct magpie_arena *arena, unsigned long first,
 				 unsigned long nr)
 {
+	const unsigned long max = MAGPIE_PREFAULT_ASYNC_MAX >> PAGE_SHIFT;
 	struct magpie_prefault_job *job;
 	unsigned long chunk;
 	int ret;
 
+	/*
+	 * Reserve the whole range at once, so that concurrent requests
+	 * cannot together go past the cap; each task gives its chunk back.
+	 */
+	if (atomic_long_add_return(nr, &arena->prefault_queued) > max) {
+		atomic_long_sub(nr, &arena->prefault_queued);
+		return -EBUSY;
+	}
 	while (nr) {
 		chunk = min_t(unsigned long, nr, MAGPIE_PREFAULT_CHUNK);
 		job = kzalloc_obj(*job, GFP_KERNEL_ACCOUNT);
-		if (!job)
+		if (!job) {
+			atomic_long_sub(nr, &arena->prefault_queued);
 			return -ENOMEM;
+		}
 		job->arena = arena;
 		job->memcg = get_mem_cgroup_from_mm(current->mm);
 		job->first = first;
 		job->nr = chunk;
 		ret = magpie_go(magpie_prefault_task, job, &arena->prefault_wg, GFP_KERNEL);
 		if (ret) {
+			atomic_long_sub(nr, &arena->prefault_queued);
 			mem_cgroup_put(job->memcg);
 			kfree(job);
 			return ret;
@@ -133,9 +151,11 @@ static int magpie_prefault_async(struct magpie_arena *arena, unsigned long first
  * @arena: the arena
  * @req: the request, reserved fields already checked; @backed is set
  *
- * Return: 0; -EINVAL for unknown flags or a range that is not page
- * aligned, empty, or not inside the metadata and data areas; -ENOSPC when
- * a synchronous prefault reached the open file's limit; -ENOMEM;
+ * Return: 0; -EINVAL for unknown flags, a range that is not page aligned,
+ * empty, or not inside the metadata and data areas, or an asynchronous
+ * one longer than MAGPIE_PREFAULT_ASYNC_MAX; -EBUSY when an asynchronous
+ * one does not fit beside those the arena has queued; -ENOSPC when a
+ * synchronous prefault reached the open file's limit; -ENOMEM;
  * -ESHUTDOWN when the worker pool is going away.
  */
 int magpie_arena_prefault(struct magpie_arena *arena, struct magpie_prefault *req)
@@ -153,10 +173,13 @@ int magpie_arena_prefault(struct magpie_arena *arena, struct magpie_prefault *re
 	if (first < arena->meta_pgoff || first >= arena->nr_pages || nr > arena->nr_pages - first)
 		return -EINVAL;
 
-	if (req->flags & MAGPIE_PREFAULT_ASYNC)
+	if (req->flags & MAGPIE_PREFAULT_ASYNC) {
+		if (nr > MAGPIE_PREFAULT_ASYNC_MAX >> PAGE_SHIFT)
+			return -EINVAL;
 		ret = magpie_prefault_async(arena, first, nr);
-	else
+	} else {
 		ret = magpie_prefault_range(arena, first, nr, &done);
+	}
 	req->backed = done;
 	return ret;
 }

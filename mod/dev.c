@@ -75,6 +75,19 @@ static void magpie_dev_drop_arena(struct magpie_dev_file *df, struct magpie_aren
 	magpie_arena_free(arena);
 }
 
+/*
+ * The arena @id names in this file, once its creator has been told the id;
+ * @df->lock held.
+ */
+static struct magpie_arena *magpie_dev_lookup(struct magpie_dev_file *df, unsigned long id)
+{
+	struct magpie_arena *arena;
+
+	lockdep_assert_held(&df->lock);
+	arena = xa_load(&df->arenas, id);
+	return arena && arena->published ? arena : NULL;
+}
+
 /* Each request is copied in whole; the handlers check its zero fields. */
 static int magpie_dev_copy_in(void *req, const void __user *uarg, size_t size)
 {
@@ -115,6 +128,7 @@ static long magpie_dev_arena_create(struct file *file, void __user *uarg)
 	struct magpie_dev_file *df = file->private_data;
 	struct magpie_arena_create req;
 	struct magpie_arena *arena;
+	unsigned long failed;
 	int ret;
 
 	ret = magpie_dev_copy_in(&req, uarg, sizeof(req));
@@ -136,21 +150,18 @@ static long magpie_dev_arena_create(struct file *file, void __user *uarg)
 		return ret;
 	/*
 	 * Outside @df->lock: a fault in copy_to_user() takes the mmap lock,
-	 * under which mmap takes @df->lock.
+	 * under which mmap takes @df->lock. Until the id is out, nothing
+	 * else of this file finds the arena, so the undo frees our own.
 	 */
-	if (!copy_to_user(uarg, &req, sizeof(req)))
-		return 0;
-	/*
-	 * Undo the create the caller cannot know of, unless another thread
-	 * guessed the offset and mapped it already: then it stays until
-	 * the file is closed, like any arena.
-	 */
+	failed = copy_to_user(uarg, &req, sizeof(req));
 	mutex_lock(&df->lock);
 	arena = xa_load(&df->arenas, req.id);
-	if (arena && !atomic_read(&arena->mappings))
+	if (failed)
 		magpie_dev_drop_arena(df, arena);
+	else
+		arena->published = true;
 	mutex_unlock(&df->lock);
-	return -EFAULT;
+	return failed ? -EFAULT : 0;
 }
 
 static long magpie_dev_arena_destroy(struct magpie_dev_file *df, void __user *uarg)
@@ -166,7 +177,7 @@ static long magpie_dev_arena_destroy(struct magpie_dev_file *df, void __user *ua
 		return -EINVAL;
 
 	mutex_lock(&df->lock);
-	arena = xa_load(&df->arenas, req.id);
+	arena = magpie_dev_lookup(df, req.id);
 	if (!arena) {
 		ret = -ENOENT;
 	} else if (atomic_read(&arena->mappings)) {
@@ -196,7 +207,7 @@ static long magpie_dev_release_range(struct magpie_dev_file *df, void __user *ua
 		return -EINVAL;
 
 	mutex_lock(&df->lock);
-	arena = xa_load(&df->arenas, req.id);
+	arena = magpie_dev_lookup(df, req.id);
 	ret = arena ? magpie_arena_release_range(arena, &req) : -ENOENT;
 	mutex_unlock(&df->lock);
 	if (ret)
@@ -222,7 +233,7 @@ static long magpie_dev_arena_stats(struct magpie_dev_file *df, void __user *uarg
 	id = st.id;
 
 	mutex_lock(&df->lock);
-	arena = xa_load(&df->arenas, id);
+	arena = magpie_dev_lookup(df, id);
 	if (arena)
 		magpie_arena_get_stats(arena, &st);
 	mutex_unlock(&df->lock);
@@ -244,7 +255,7 @@ static long magpie_dev_prefault(struct magpie_dev_file *df, void __user *uarg)
 		return -EINVAL;
 
 	mutex_lock(&df->lock);
-	arena = xa_load(&df->arenas, req.id);
+	arena = magpie_dev_lookup(df, req.id);
 	ret = arena ? magpie_arena_prefault(arena, &req) : -ENOENT;
 	mutex_unlock(&df->lock);
 	if (ret)
@@ -326,7 +337,7 @@ static int magpie_dev_mmap(struct file *file, struct vm_area_struct *vma)
 	int ret;
 
 	mutex_lock(&df->lock);
-	arena = xa_load(&df->arenas, id);
+	arena = magpie_dev_lookup(df, id);
 	ret = arena ? magpie_arena_mmap(arena, vma) : -EINVAL;
 	mutex_unlock(&df->lock);
 	return ret;

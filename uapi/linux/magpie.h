@@ -89,6 +89,11 @@ struct magpie_version {
  *	page, rounded up to pages)
  * @data_offset: out: where the data area starts in the mapping
  * @reserved: must be 0
+ *
+ * The header page is backed at once and counts against the open file's
+ * limit: -ENOSPC when it would go past it. A 32-bit process gets an id
+ * whose mmap_offset its mmap2() can reach (ids below 128 with 4 KiB
+ * pages, shared by every 32-bit process); -EMFILE when none is free.
  */
 struct magpie_arena_create {
 	__u64 size;
@@ -172,6 +177,9 @@ struct magpie_arena_destroy {
 /* MAGPIE_IOC_PREFAULT: return at once, back the pages on magpie's worker pool. */
 #define MAGPIE_PREFAULT_ASYNC		_BITUL(0)
 
+/* Most bytes of one arena that asynchronous prefaults may have queued. */
+#define MAGPIE_PREFAULT_ASYNC_MAX	_BITULL(27)	/* 128 MiB */
+
 /**
  * struct magpie_prefault - MAGPIE_IOC_PREFAULT: back pages before they are touched
  * @id: in: the arena
@@ -189,6 +197,12 @@ struct magpie_arena_destroy {
  * the call fails with -ENOSPC when the open file's limit stops it (the
  * pages backed before stay); asynchronous prefaulting stops at the limit
  * silently, and MAGPIE_IOC_ARENA_STATS shows what it did.
+ *
+ * The worker pool is shared, so one arena may have at most
+ * MAGPIE_PREFAULT_ASYNC_MAX bytes queued: a longer asynchronous request
+ * fails with -EINVAL, and one that does not fit beside those still queued
+ * fails with -EBUSY and queues nothing (retry later, or prefault
+ * synchronously).
  */
 struct magpie_prefault {
 	__u32 id;
