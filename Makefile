@@ -134,7 +134,15 @@ $(BUILD)/selftests/%: selftests/magpie/%.c $(wildcard selftests/kselftest/*.h se
 	@mkdir -p $(dir $@)
 	$(HOSTCC) -static -O2 -Wall -Wextra -Werror -I$(TOP)/uapi -o $@ $<
 
-selftests: $(SELFTESTS)
+# A freestanding 32-bit program for arena_test's compat case: the build
+# machine has no 32-bit libc, only GCC's -m32 and the x86 uapi headers.
+$(BUILD)/selftests-helpers/arena32: selftests/magpie/arena32.c $(wildcard uapi/linux/*.h)
+	@mkdir -p $(dir $@)
+	$(HOSTCC) -m32 -static -nostdlib -ffreestanding -fno-pic -no-pie -fno-stack-protector \
+		-fno-asynchronous-unwind-tables -fno-tree-loop-distribute-patterns -O2 -Wall -Wextra -Werror -I$(TOP)/uapi \
+		-I/usr/include/$(shell $(HOSTCC) -print-multiarch) -o $@ $<
+
+selftests: $(SELFTESTS) $(BUILD)/selftests-helpers/arena32
 
 lint:
 	@tools/vm/lint.sh $(KDIR) $(KBUILD_NAME)

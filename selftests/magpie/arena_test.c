@@ -502,6 +502,108 @@ TEST(unprivileged_per_open_limit)
 	EXPECT_EQ(0, WEXITSTATUS(status));
 }
 
+/*
+ * The header page counts against the open file's limit: with 1 MiB (256
+ * pages) and 251 backed by the first arena, five more arenas fit and the
+ * sixth is -ENOSPC until one goes.
+ */
+TEST(header_page_counts_against_limit)
+{
+	struct magpie_arena_destroy d = { 0 };
+	struct magpie_arena_create c, more, refused;
+	struct magpie_arena_stats st;
+	char *old = slurp(OPEN_LIMIT);
+	unsigned int i;
+	int fd;
+
+	ASSERT_NE(NULL, old);
+	ASSERT_EQ(0, write_str(OPEN_LIMIT, "1"));
+	fd = open(DEV, O_RDWR);
+	ASSERT_LE(0, fd);
+	ASSERT_EQ(0, mp_create(fd, 1024 * PG, &c));
+	ASSERT_EQ(0, mp_prefault(fd, c.id, 0, c.data_offset, 250 * PG, NULL));
+	for (i = 0; i < 5; i++)
+		ASSERT_EQ(0, mp_create(fd, PG, &more)) TH_LOG("arena %u", i);
+	EXPECT_EQ(ENOSPC, mp_create(fd, PG, &refused));
+	ASSERT_EQ(0, mp_stats(fd, c.id, &st));
+	EXPECT_EQ(256ULL, st.open_backed);
+	d.id = more.id;
+	EXPECT_EQ(0, mp_ioctl(fd, MAGPIE_IOC_ARENA_DESTROY, &d));
+	EXPECT_EQ(0, mp_create(fd, PG, &more));
+	close(fd);
+	EXPECT_EQ(0, write_str(OPEN_LIMIT, old));
+	free(old);
+}
+
+/*
+ * One arena has at most MAGPIE_PREFAULT_ASYNC_MAX queued: a longer request
+ * is -EINVAL, a second 96 MiB beside the first is -EBUSY (it would need 32
+ * of the first's 48 chunks done between two ioctls), and once the first
+ * is done the whole cap can be queued again.
+ */
+TEST_F_TIMEOUT(arena, prefault_async_capped, 300)
+{
+	const unsigned long long max = MAGPIE_PREFAULT_ASYNC_MAX, part = 96ULL << 20;
+	struct magpie_arena_create c;
+	struct magpie_arena_stats st;
+	unsigned int tries;
+	int fd = self->fd;
+
+	ASSERT_EQ(0, mp_create(fd, 2 * max, &c));
+	EXPECT_EQ(EINVAL, mp_prefault(fd, c.id, MAGPIE_PREFAULT_ASYNC, c.data_offset, max + PG,
+				      NULL));
+	ASSERT_EQ(0, mp_prefault(fd, c.id, MAGPIE_PREFAULT_ASYNC, c.data_offset, part, NULL));
+	EXPECT_EQ(EBUSY, mp_prefault(fd, c.id, MAGPIE_PREFAULT_ASYNC, c.data_offset + part, part,
+				     NULL));
+	/* A synchronous prefault is not queued: the cap does not apply. */
+	EXPECT_EQ(0, mp_prefault(fd, c.id, 0, c.data_offset + max, PG, NULL));
+	for (tries = 0; tries < 3000; tries++) {
+		ASSERT_EQ(0, mp_stats(fd, c.id, &st));
+		if (st.prefaulted == part / PG + 1)
+			break;
+		usleep(10000);
+	}
+	EXPECT_EQ(part / PG + 1, st.prefaulted);
+	/* Drained: the cap is free again (the 96 MiB backed are skipped). */
+	EXPECT_EQ(0, mp_prefault(fd, c.id, MAGPIE_PREFAULT_ASYNC, c.data_offset, max, NULL));
+}
+
+/*
+ * A 32-bit process maps with mmap2(), which reaches only arena ids below
+ * 128: 64-bit creates get ids from 128 up, and with 128 arenas held here
+ * the 32-bit arena32 program still creates, maps, touches and releases
+ * one. Skips where the kernel cannot run 32-bit programs.
+ */
+TEST(arena_compat32)
+{
+	static const char helper[] = "/magpie/helpers/arena32";
+	struct magpie_arena_create c;
+	unsigned int i;
+	int fd, status;
+	pid_t pid;
+
+	fd = open(DEV, O_RDWR);
+	ASSERT_LE(0, fd);
+	for (i = 0; i < 128; i++) {
+		ASSERT_EQ(0, mp_create(fd, PG, &c));
+		EXPECT_LE(128U, c.id);
+	}
+	ASSERT_EQ(0, access(helper, X_OK)) TH_LOG("%s missing", helper);
+	pid = fork();
+	ASSERT_LE(0, pid);
+	if (!pid) {
+		execl(helper, helper, (char *)NULL);
+		_exit(errno == ENOEXEC ? 99 : 98);
+	}
+	ASSERT_EQ(pid, waitpid(pid, &status, 0));
+	close(fd);
+	ASSERT_TRUE(WIFEXITED(status)) TH_LOG("status %#x", status);
+	if (WEXITSTATUS(status) == 99)
+		SKIP(return, "this kernel runs no 32-bit programs (IA32_EMULATION off)");
+	EXPECT_EQ(0, WEXITSTATUS(status)) TH_LOG("arena32 failed at step %d",
+						 WEXITSTATUS(status));
+}
+
 /* The module stays while an arena is mapped, even after close(). */
 TEST(unload_refused_while_mapped)
 {

@@ -73,6 +73,11 @@ if [ -f "$moddir/magpie_test.ko" ]; then
 	kunit=1
 fi
 [ "$mode" = check ] && [ -d "$stdir" ] && cp "$stdir"/* "$root/magpie/selftests/" 2>/dev/null || true
+# Programs the kselftests run, which are not tests themselves.
+if [ "$mode" = check ] && [ -d "$stdir-helpers" ]; then
+	mkdir -p "$root/magpie/helpers"
+	cp "$stdir-helpers"/* "$root/magpie/helpers/"
+fi
 printf 'MAGPIE_MODE=%s\nMAGPIE_KUNIT=%s\nMAGPIE_BENCH_ARGS="%s"\nMAGPIE_HOST_BUILD=%s\n' \
 	"$mode" "$kunit" "${MAGPIE_BENCH_ARGS:-}" "$MAGPIE_BUILD" >"$root/magpie/plan"
 (cd "$root" && find . | cpio -o -H newc --quiet) | gzip -1 >"$out/initramfs.cpio.gz"
