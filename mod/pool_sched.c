@@ -55,10 +55,15 @@ struct magpie_m *magpie_current_m(void)
 	if (m && m->task == current)
 		return m;
 	/*
-	 * Otherwise only a spare can be one. Acquire: pairs with the release
-	 * that publishes a spare, whose kthread runs only after it.
+	 * Otherwise a spare, or a bound M that runs elsewhere because its
+	 * CPU went offline in the middle of a task (the scheduler breaks
+	 * the binding; PF_NO_SETAFFINITY stays). Such an M must still be
+	 * found: it may owe a group a decrement that only it pays. Acquire:
+	 * pairs with the release that publishes a spare, whose kthread runs
+	 * only after it.
 	 */
-	if (!smp_load_acquire(&magpie_pool.nr_spares))
+	if (!(current->flags & PF_NO_SETAFFINITY) &&
+	    !smp_load_acquire(&magpie_pool.nr_spares))
 		return NULL;
 	fn = kthread_func(current);
 	if (fn != magpie_m_main && fn != magpie_spare_main)

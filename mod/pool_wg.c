@@ -185,6 +185,13 @@ static void magpie_m_help_sleep(struct magpie_pool *pool, struct magpie_m *m,
  * deadline is set on the first poll after a task ran, so a helper polls
  * at most MAGPIE_POLL_NS between two tasks.
  *
+ * The stamp is taken here, after the caller's look for deeper work, not
+ * before it: the look requeues the shallower tasks it passes over, which
+ * would end every poll at once (tried: fib20's speedup on two CPUs fell
+ * from 1.8 to 1.5, run 10 of Documentation/benchmarks.rst). A deeper task
+ * queued between the look and the stamp is not lost: its spawner runs it
+ * or wakes an M for it; this helper only misses the chance to take it.
+ *
  * Return: true when the group reached zero or something was queued; false
  * at the deadline or when another thread wants the CPU.
  */
