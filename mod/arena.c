@@ -77,6 +77,19 @@ struct magpie_arena_header *magpie_arena_header(struct magpie_arena *arena)
 	return page_address(arena->header);
 }
 
+/*
+ * Whether the caller's mmap() offset is a 32-bit count (ia32's mmap2());
+ * x32 is a compat task too, but maps with 64-bit offsets.
+ */
+static bool magpie_mmap_offset_32bit(void)
+{
+#ifdef CONFIG_X86_X32_ABI
+	if (in_x32_syscall())
+		return false;
+#endif
+	return in_compat_syscall();
+}
+
 static void magpie_arena_fill_header(struct magpie_arena *arena, u64 data_size)
 {
 	struct magpie_arena_header *h = magpie_arena_header(arena);
@@ -154,19 +167,22 @@ int magpie_arena_create(struct magpie_dev_file *df, struct file *file,
 	}
 	arena->backed = 1;
 
-	if (in_compat_syscall())
+	if (magpie_mmap_offset_32bit())
 		limit = XA_LIMIT(1, MAGPIE_ARENA_COMPAT_IDS - 1);
 	else
 		limit = XA_LIMIT(MAGPIE_ARENA_COMPAT_IDS, MAGPIE_ARENA_MAX_ID - 1);
 	mutex_lock(&magpie_arenas_mutex);
 	ret = xa_alloc(&magpie_arenas, &id, arena, limit, GFP_KERNEL);
+	/* Under the mutex: /proc reads the id of every registered arena. */
+	if (!ret) {
+		arena->id = id;
+		arena->base_pgoff = (unsigned long)id << (MAGPIE_ARENA_SLOT_SHIFT - PAGE_SHIFT);
+	}
 	mutex_unlock(&magpie_arenas_mutex);
 	if (ret) {
 		ret = ret == -EBUSY ? -EMFILE : ret;
 		goto err_backed;
 	}
-	arena->id = id;
-	arena->base_pgoff = (unsigned long)id << (MAGPIE_ARENA_SLOT_SHIFT - PAGE_SHIFT);
 
 	ret = xa_insert(&df->arenas, id, arena, GFP_KERNEL_ACCOUNT);
 	if (ret)

@@ -37,10 +37,11 @@
 
 /*
  * A 32-bit process maps with mmap2(), whose offset is a 32-bit count of
- * pages: it reaches only the slots below this id. Those ids are kept for
- * arenas that 32-bit processes create; 64-bit ones get the ids above.
+ * 4 KiB units whatever the page size (x86 and arm64 compat alike): it
+ * reaches only the slots below this id. Those ids are kept for arenas
+ * that 32-bit processes create; 64-bit ones get the ids above.
  */
-#define MAGPIE_ARENA_COMPAT_IDS		BIT(32 + PAGE_SHIFT - MAGPIE_ARENA_SLOT_SHIFT)
+#define MAGPIE_ARENA_COMPAT_IDS		BIT(32 + 12 - MAGPIE_ARENA_SLOT_SHIFT)
 
 /**
  * struct magpie_dev_file - one open of /dev/magpie

@@ -295,6 +295,7 @@ static inline void magpie_pool_uncount(struct magpie_pool *pool, unsigned int co
 
 /* pool_sched.c: finding, running and queueing tasks. */
 struct magpie_m *magpie_current_m(void);
+struct magpie_m *magpie_current_m_any(void);
 void magpie_pool_enqueue(struct magpie_pool *pool, struct magpie_task *task,
 			 struct magpie_m *m);
 void magpie_wakep(struct magpie_pool *pool);

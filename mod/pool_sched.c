@@ -55,15 +55,11 @@ struct magpie_m *magpie_current_m(void)
 	if (m && m->task == current)
 		return m;
 	/*
-	 * Otherwise a spare, or a bound M that runs elsewhere because its
-	 * CPU went offline in the middle of a task (the scheduler breaks
-	 * the binding; PF_NO_SETAFFINITY stays). Such an M must still be
-	 * found: it may owe a group a decrement that only it pays. Acquire:
-	 * pairs with the release that publishes a spare, whose kthread runs
-	 * only after it.
+	 * Otherwise only a spare can be one (a bound M running elsewhere is
+	 * magpie_current_m_any()'s business). Acquire: pairs with the release
+	 * that publishes a spare, whose kthread runs only after it.
 	 */
-	if (!(current->flags & PF_NO_SETAFFINITY) &&
-	    !smp_load_acquire(&magpie_pool.nr_spares))
+	if (!smp_load_acquire(&magpie_pool.nr_spares))
 		return NULL;
 	fn = kthread_func(current);
 	if (fn != magpie_m_main && fn != magpie_spare_main)
@@ -71,6 +67,30 @@ struct magpie_m *magpie_current_m(void)
 	return kthread_data(current);
 }
 EXPORT_SYMBOL_IF_KUNIT(magpie_current_m);
+
+/**
+ * magpie_current_m_any() - magpie_current_m(), bound Ms off their CPU too
+ *
+ * A bound M in the middle of a task when its CPU goes offline goes on
+ * running it elsewhere (the scheduler breaks the binding; the thread keeps
+ * PF_NO_SETAFFINITY). magpie_current_m() does not look for it, to keep
+ * every other bound kthread that submits tasks off the slow path; a wait
+ * must find it, to help and to pay what the M owes rather than sleep.
+ *
+ * Return: the M, or NULL when current is not one of the pool's workers.
+ */
+struct magpie_m *magpie_current_m_any(void)
+{
+	struct magpie_m *m = magpie_current_m();
+
+	if (m || (current->flags & (PF_KTHREAD | PF_NO_SETAFFINITY)) !=
+		 (PF_KTHREAD | PF_NO_SETAFFINITY))
+		return m;
+	/* A bound M runs only once created and published: no ordering. */
+	if (kthread_func(current) != magpie_m_main)
+		return NULL;
+	return kthread_data(current);
+}
 
 /**
  * magpie_pool_queue_stamp() - a number that changes as tasks are queued

@@ -297,7 +297,7 @@ void magpie_wg_wait(struct magpie_wg *wg)
 	might_sleep();
 	if (magpie_wg_zero(wg))
 		return;
-	m = magpie_current_m();
+	m = magpie_current_m_any();
 	if (m) {
 		magpie_m_help(m->pool, m, wg);
 		return;

@@ -92,8 +92,8 @@ struct magpie_version {
  *
  * The header page is backed at once and counts against the open file's
  * limit: -ENOSPC when it would go past it. A 32-bit process gets an id
- * whose mmap_offset its mmap2() can reach (ids below 128 with 4 KiB
- * pages, shared by every 32-bit process); -EMFILE when none is free.
+ * whose mmap_offset its mmap2() can reach (ids below 128, shared by every
+ * 32-bit process); -EMFILE when none is free.
  */
 struct magpie_arena_create {
 	__u64 size;
