@@ -78,6 +78,23 @@ struct magpie_arena_header *magpie_arena_header(struct magpie_arena *arena)
 }
 
 /*
+ * Counts one more page against @df's limit, if it is below it. Never above
+ * the limit even for a moment: an increment undone on failure would make
+ * a concurrent charge near the limit fail for nothing.
+ */
+static bool magpie_file_charge(struct magpie_dev_file *df)
+{
+	unsigned long limit = magpie_open_limit_pages();
+	long backed = atomic_long_read(&df->backed);
+
+	do {
+		if (backed >= (long)limit)
+			return false;
+	} while (!atomic_long_try_cmpxchg(&df->backed, &backed, backed + 1));
+	return true;
+}
+
+/*
  * Whether the caller's mmap() offset is a 32-bit count (ia32's mmap2());
  * x32 is a compat task too, but maps with 64-bit offsets.
  */
@@ -161,9 +178,9 @@ int magpie_arena_create(struct magpie_dev_file *df, struct file *file,
 	if (ret)
 		goto err_page;
 	/* The header page counts against the open file's limit like any. */
-	if (atomic_long_inc_return(&df->backed) > magpie_open_limit_pages()) {
+	if (!magpie_file_charge(df)) {
 		ret = -ENOSPC;
-		goto err_backed;
+		goto err_page_xa;
 	}
 	arena->backed = 1;
 
@@ -203,6 +220,7 @@ err_registry:
 	mutex_unlock(&magpie_arenas_mutex);
 err_backed:
 	atomic_long_dec(&df->backed);
+err_page_xa:
 	xa_erase(&arena->pages, 0);
 err_page:
 	__free_page(arena->header);
@@ -291,10 +309,8 @@ struct page *magpie_arena_alloc_page(struct magpie_arena *arena)
 	struct magpie_dev_file *df = arena->file;
 	struct page *page;
 
-	if (atomic_long_inc_return(&df->backed) > magpie_open_limit_pages()) {
-		atomic_long_dec(&df->backed);
+	if (!magpie_file_charge(df))
 		return ERR_PTR(-ENOSPC);
-	}
 	page = alloc_page(GFP_HIGHUSER | __GFP_ZERO | __GFP_ACCOUNT);
 	if (!page) {
 		atomic_long_dec(&df->backed);
