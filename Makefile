@@ -139,7 +139,8 @@ $(BUILD)/selftests/%: selftests/magpie/%.c $(wildcard selftests/kselftest/*.h se
 $(BUILD)/selftests-helpers/arena32: selftests/magpie/arena32.c $(wildcard uapi/linux/*.h)
 	@mkdir -p $(dir $@)
 	$(HOSTCC) -m32 -static -nostdlib -ffreestanding -fno-pic -no-pie -fno-stack-protector \
-		-fno-asynchronous-unwind-tables -fno-tree-loop-distribute-patterns -mstackrealign -O2 -Wall -Wextra -Werror -I$(TOP)/uapi \
+		-fno-asynchronous-unwind-tables -fno-tree-loop-distribute-patterns -mstackrealign \
+		-O2 -Wall -Wextra -Werror -I$(TOP)/uapi \
 		-I/usr/include/$(shell $(HOSTCC) -print-multiarch) -o $@ $<
 
 selftests: $(SELFTESTS) $(BUILD)/selftests-helpers/arena32

@@ -102,9 +102,9 @@ static void magpie_prefault_task(void *arg)
 }
 
 /*
- * Queues the range in chunks; returns 0, -EBUSY when it does not fit
- * beside the pages queued already (nothing queued), or -ENOMEM/-ESHUTDOWN
- * (the chunks queued before run).
+ * Queues the range in chunks; returns 0, -EINVAL when it is longer than
+ * the cap, -EBUSY when it does not fit beside the pages queued already
+ * (nothing queued), or -ENOMEM/-ESHUTDOWN (the chunks queued before run).
  */
 static int magpie_prefault_async(struct magpie_arena *arena, unsigned long first,
 				 unsigned long nr)
@@ -114,6 +114,8 @@ static int magpie_prefault_async(struct magpie_arena *arena, unsigned long first
 	unsigned long chunk;
 	int ret;
 
+	if (nr > max)
+		return -EINVAL;
 	/*
 	 * Reserve the whole range at once, so that concurrent requests
 	 * cannot together go past the cap; each task gives its chunk back.
@@ -173,13 +175,10 @@ int magpie_arena_prefault(struct magpie_arena *arena, struct magpie_prefault *re
 	if (first < arena->meta_pgoff || first >= arena->nr_pages || nr > arena->nr_pages - first)
 		return -EINVAL;
 
-	if (req->flags & MAGPIE_PREFAULT_ASYNC) {
-		if (nr > MAGPIE_PREFAULT_ASYNC_MAX >> PAGE_SHIFT)
-			return -EINVAL;
+	if (req->flags & MAGPIE_PREFAULT_ASYNC)
 		ret = magpie_prefault_async(arena, first, nr);
-	} else {
+	else
 		ret = magpie_prefault_range(arena, first, nr, &done);
-	}
 	req->backed = done;
 	return ret;
 }

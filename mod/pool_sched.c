@@ -33,12 +33,14 @@
 #include "compat.h"
 #include "pool.h"
 
-/**
- * magpie_current_m() - the M the caller runs on, if any
- *
- * Return: the M, or NULL when current is not one of the pool's workers.
+/*
+ * The M current is, if any. With @off_cpu, also a bound M that runs off
+ * its CPU: one in the middle of a task when its CPU went offline goes on
+ * running it elsewhere (the scheduler breaks the binding; the thread keeps
+ * PF_NO_SETAFFINITY). Only waits ask for it (magpie_current_m_any()), to
+ * keep every other bound kthread that submits tasks off the slow path.
  */
-struct magpie_m *magpie_current_m(void)
+static __always_inline struct magpie_m *magpie_m_of_current(bool off_cpu)
 {
 	struct magpie_m *m;
 	void *fn;
@@ -54,42 +56,43 @@ struct magpie_m *magpie_current_m(void)
 	m = READ_ONCE(raw_cpu_ptr(magpie_pool.ps)->m);
 	if (m && m->task == current)
 		return m;
+	/* Otherwise only a spare or (@off_cpu) a bound M off its CPU can be one. */
+	off_cpu = off_cpu && (current->flags & PF_NO_SETAFFINITY);
 	/*
-	 * Otherwise only a spare can be one (a bound M running elsewhere is
-	 * magpie_current_m_any()'s business). Acquire: pairs with the release
-	 * that publishes a spare, whose kthread runs only after it.
+	 * Acquire: pairs with the release that publishes a spare, whose
+	 * kthread runs only after it; a bound M runs only once published.
 	 */
-	if (!smp_load_acquire(&magpie_pool.nr_spares))
+	if (!off_cpu && !smp_load_acquire(&magpie_pool.nr_spares))
 		return NULL;
 	fn = kthread_func(current);
 	if (fn != magpie_m_main && fn != magpie_spare_main)
 		return NULL;
 	return kthread_data(current);
 }
+
+/**
+ * magpie_current_m() - the M the caller runs on, if any
+ *
+ * Return: the M, or NULL when current is not one of the pool's workers
+ * (or is a bound M running off its CPU: see magpie_current_m_any()).
+ */
+struct magpie_m *magpie_current_m(void)
+{
+	return magpie_m_of_current(false);
+}
 EXPORT_SYMBOL_IF_KUNIT(magpie_current_m);
 
 /**
  * magpie_current_m_any() - magpie_current_m(), bound Ms off their CPU too
  *
- * A bound M in the middle of a task when its CPU goes offline goes on
- * running it elsewhere (the scheduler breaks the binding; the thread keeps
- * PF_NO_SETAFFINITY). magpie_current_m() does not look for it, to keep
- * every other bound kthread that submits tasks off the slow path; a wait
- * must find it, to help and to pay what the M owes rather than sleep.
+ * For a wait: a bound M that runs a task off its CPU (its CPU went
+ * offline) must help and pay what it owes rather than sleep.
  *
  * Return: the M, or NULL when current is not one of the pool's workers.
  */
 struct magpie_m *magpie_current_m_any(void)
 {
-	struct magpie_m *m = magpie_current_m();
-
-	if (m || (current->flags & (PF_KTHREAD | PF_NO_SETAFFINITY)) !=
-		 (PF_KTHREAD | PF_NO_SETAFFINITY))
-		return m;
-	/* A bound M runs only once created and published: no ordering. */
-	if (kthread_func(current) != magpie_m_main)
-		return NULL;
-	return kthread_data(current);
+	return magpie_m_of_current(true);
 }
 
 /**
