@@ -114,6 +114,9 @@ void magpie_pool_flush(void);
  * struct magpie_pool_totals - the pool's counters summed over all CPUs
  * @runs: tasks run
  * @steals: successful steals
+ * @from_global: tasks run straight from the global queue, one per batch
+ *	taken from it
+ * @overflows: times a full ring sent half its tasks to the global queue
  * @parks: times a worker went to sleep
  * @idle_wakeups: wakeups of a worker that then found nothing to run
  * @help_sleeps: times a worker waiting for a group slept, as it found
@@ -123,6 +126,8 @@ void magpie_pool_flush(void);
 struct magpie_pool_totals {
 	u64 runs;
 	u64 steals;
+	u64 from_global;
+	u64 overflows;
 	u64 parks;
 	u64 idle_wakeups;
 	u64 help_sleeps;

@@ -72,6 +72,8 @@ void magpie_pool_get_totals(struct magpie_pool_totals *totals)
 
 		totals->runs += READ_ONCE(st->runs);
 		totals->steals += READ_ONCE(st->steals);
+		totals->from_global += READ_ONCE(st->from_global);
+		totals->overflows += READ_ONCE(st->overflows);
 		totals->parks += READ_ONCE(st->parks);
 		totals->idle_wakeups += READ_ONCE(st->idle_wakeups);
 		totals->help_sleeps += READ_ONCE(st->help_sleeps);

@@ -10,9 +10,15 @@
  * are shares, not times, and the module's ratios are not meant to be read
  * from a profiled boot. Included once, by the module's one source file.
  *
- * Limitations: samples land only where interrupts are on, so code with
- * interrupts off shows up at the point it turns them back on; a CPU going
- * offline takes its timer along to another CPU, which then samples twice.
+ * Samples land only where interrupts are on, so code with interrupts off
+ * shows up at the point it turns them back on; under TCG that point is
+ * costly in itself. A sample in one of the leaf functions that do so
+ * (bench_prof_irq_on[]) is therefore charged to its caller, read from
+ * the top of the interrupted stack, and listed as "caller [irqs on]".
+ *
+ * Limitations: a CPU going offline takes its timer along to another CPU,
+ * which then samples twice; interrupts turned on by inline code (a plain
+ * local_irq_restore()) are charged to the function containing it.
  */
 #ifndef _MAGPIE_BENCH_PROF_H
 #define _MAGPIE_BENCH_PROF_H
@@ -36,9 +42,18 @@ MODULE_PARM_DESC(profile, "log a sampling profile of magpie's side of each bench
 #define BENCH_PROF_TOP		24
 #define BENCH_PROF_SYMS		1024	/* distinct functions told apart */
 
+/*
+ * One sample: where the tick interrupted, and the word on top of the
+ * stack there (the return address, in a leaf function that pushed none).
+ */
+struct bench_prof_sample {
+	unsigned long ip;
+	unsigned long top;
+};
+
 struct bench_prof_cpu {
 	struct hrtimer timer;
-	unsigned long *ips;	/* written only by the timer's callback */
+	struct bench_prof_sample *ips;	/* written only by the timer's callback */
 	unsigned int nr;
 	unsigned int lost;
 };
@@ -56,10 +71,16 @@ static enum hrtimer_restart bench_prof_tick(struct hrtimer *timer)
 	struct pt_regs *regs = get_irq_regs();
 
 	if (regs && !user_mode(regs)) {
-		if (pc->nr < BENCH_PROF_SAMPLES)
-			pc->ips[pc->nr++] = instruction_pointer(regs);
-		else
+		if (pc->nr < BENCH_PROF_SAMPLES) {
+			struct bench_prof_sample *smp = &pc->ips[pc->nr++];
+			unsigned long *sp = (unsigned long *)kernel_stack_pointer(regs);
+
+			smp->ip = instruction_pointer(regs);
+			if (get_kernel_nofault(smp->top, sp))
+				smp->top = 0;
+		} else {
 			pc->lost++;
+		}
 	}
 	hrtimer_forward_now(timer, ns_to_ktime(BENCH_PROF_PERIOD_NS));
 	return HRTIMER_RESTART;
@@ -112,9 +133,42 @@ static bool bench_prof_start(void)
 
 static int bench_prof_cmp_ip(const void *a, const void *b)
 {
-	unsigned long x = *(const unsigned long *)a, y = *(const unsigned long *)b;
+	const struct bench_prof_sample *x = a, *y = b;
 
-	return x < y ? -1 : x > y;
+	if (x->ip != y->ip)
+		return x->ip < y->ip ? -1 : 1;
+	return x->top < y->top ? -1 : x->top > y->top;
+}
+
+/* Leaf functions that turn interrupts back on (see the file comment). */
+static const char * const bench_prof_irq_on[] = {
+	"_raw_spin_unlock_irqrestore",
+	"_raw_spin_unlock_irq",
+	"_raw_read_unlock_irqrestore",
+	"_raw_write_unlock_irqrestore",
+};
+
+/* @top of a sample charged to its caller, once @ip holds the caller. */
+#define BENCH_PROF_CALLER	1UL
+
+/* Orders charged samples after the others, each kind by address. */
+static int bench_prof_cmp_charged(const void *a, const void *b)
+{
+	const struct bench_prof_sample *x = a, *y = b;
+
+	if (x->top != y->top)
+		return x->top < y->top ? -1 : 1;
+	return x->ip < y->ip ? -1 : x->ip > y->ip;
+}
+
+static bool bench_prof_is_irq_on(const char *name)
+{
+	unsigned int i;
+
+	for (i = 0; i < ARRAY_SIZE(bench_prof_irq_on); i++)
+		if (!strcmp(name, bench_prof_irq_on[i]))
+			return true;
+	return false;
 }
 
 static int bench_prof_cmp_count(const void *a, const void *b)
@@ -125,21 +179,54 @@ static int bench_prof_cmp_count(const void *a, const void *b)
 }
 
 /*
- * Logs the functions of @nr samples at @ips (sorted here, in place) with
- * the largest shares, the first @top of them, under "@label @who".
+ * Charges the samples in bench_prof_irq_on[] functions to their callers
+ * (@ips sorted by address), and sorts @ips for bench_prof_report().
  */
-static void bench_prof_report(const char *label, const char *who, unsigned long *ips,
-			      unsigned int nr, unsigned int top,
-			      struct bench_prof_sym *syms, char *name)
+static void bench_prof_charge(struct bench_prof_sample *ips, unsigned int nr, char *name)
+{
+	unsigned int i, j, k;
+
+	sort(ips, nr, sizeof(*ips), bench_prof_cmp_ip, NULL);
+	for (i = 0; i < nr; i = j) {
+		bool charge;
+
+		for (j = i + 1; j < nr && ips[j].ip == ips[i].ip; j++)
+			;
+		sprint_symbol_no_offset(name, ips[i].ip);
+		charge = bench_prof_is_irq_on(name);
+		for (k = i; k < j; k++) {
+			if (charge && ips[k].top) {
+				ips[k].ip = ips[k].top;
+				ips[k].top = BENCH_PROF_CALLER;
+			} else {
+				ips[k].top = 0;
+			}
+		}
+	}
+	sort(ips, nr, sizeof(*ips), bench_prof_cmp_charged, NULL);
+}
+
+/*
+ * Logs the functions of @nr samples at @ips (reordered here) with the
+ * largest shares, the first @top of them, under "@label @who".
+ */
+static void bench_prof_report(const char *label, const char *who,
+			      struct bench_prof_sample *ips, unsigned int nr,
+			      unsigned int top, struct bench_prof_sym *syms, char *name)
 {
 	unsigned int nr_syms = 0, i, j;
 
 	/* Sorted, a function's samples are neighbours: one lookup per address. */
-	sort(ips, nr, sizeof(*ips), bench_prof_cmp_ip, NULL);
+	bench_prof_charge(ips, nr, name);
 	for (i = 0; i < nr; i = j) {
-		for (j = i + 1; j < nr && ips[j] == ips[i]; j++)
+		for (j = i + 1; j < nr && ips[j].ip == ips[i].ip && ips[j].top == ips[i].top; j++)
 			;
-		sprint_symbol_no_offset(name, ips[i]);
+		sprint_symbol_no_offset(name, ips[i].ip);
+		if (ips[i].top == BENCH_PROF_CALLER) {
+			size_t len = strlen(name);
+
+			strscpy(name + len, " [irqs on]", KSYM_SYMBOL_LEN - len);
+		}
 		if (nr_syms && !strcmp(syms[nr_syms - 1].name, name)) {
 			syms[nr_syms - 1].count += j - i;
 			continue;
@@ -168,7 +255,7 @@ static void bench_prof_stop(bool started, const char *label)
 {
 	unsigned int cpu, nr = 0, lost = 0;
 	struct bench_prof_sym *syms = NULL;
-	unsigned long *all = NULL;
+	struct bench_prof_sample *all = NULL;
 	char who[16], *name;
 
 	if (!started)

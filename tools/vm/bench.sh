@@ -5,7 +5,8 @@
 # and prints its `bench <name> magpie/<peer> <ratio>` lines. Never run on
 # the debug kernel: KASAN and lockdep would distort every figure.
 # MAGPIE_BENCH_KERNELS picks the kernels, MAGPIE_BENCH_ARGS passes module
-# parameters (e.g. scale=5).
+# parameters (e.g. scale=5), MAGPIE_BENCH_SUITES runs only some of
+# "caches pool arena" (the default: all three).
 set -euo pipefail
 . "$(dirname "$0")/common.sh"
 cd "$MAGPIE_TOP"

@@ -254,14 +254,21 @@ bench)
 		# prints their records; the log adds the pool's context lines.
 		scale=$(echo "$MAGPIE_BENCH_ARGS" | sed -n 's/.*scale=\([0-9]*\).*/\1/p')
 		profile=$(echo "$MAGPIE_BENCH_ARGS" | sed -n 's/.*\(profile=[01YN]\).*/\1/p')
+		# MAGPIE_BENCH_SUITES (make bench) picks among caches, pool
+		# and arena.
+		case " $MAGPIE_BENCH_SUITES " in *" caches "*) caches=1 ;; *) caches= ;; esac
+		case " $MAGPIE_BENCH_SUITES " in *" pool "*) pool=1 ;; *) pool= ;; esac
+		case " $MAGPIE_BENCH_SUITES " in *" arena "*) arena=1 ;; *) arena= ;; esac
+		which=${caches:+caches}${pool:+${caches:+_}pool}
+		[ "$which" = caches_pool ] && which=all
 		insmod /magpie/magpie.ko &&
-		insmod /magpie/magpie_bench.ko run_on_load=0 &&
-		insmod /magpie/magpie_pool_bench.ko run_on_load=0 $profile &&
-		magpie-check --bench all ${scale:+--scale $scale} &&
+		{ [ -z "$caches" ] || insmod /magpie/magpie_bench.ko run_on_load=0; } &&
+		{ [ -z "$pool" ] || insmod /magpie/magpie_pool_bench.ko run_on_load=0 $profile; } &&
+		{ [ -z "$which" ] || magpie-check --bench "$which" ${scale:+--scale $scale}; } &&
 		bench_log_context &&
-		rmmod magpie_bench magpie_pool_bench &&
-		/magpie/arena_bench &&
-		/magpie/backend_bench &&
+		{ [ -z "$caches" ] || rmmod magpie_bench; } &&
+		{ [ -z "$pool" ] || rmmod magpie_pool_bench; } &&
+		{ [ -z "$arena" ] || { /magpie/arena_bench && /magpie/backend_bench; }; } &&
 		rmmod magpie
 	} >&3 2>&1
 	out "MAGPIE-SUITE-END bench rc=$?"

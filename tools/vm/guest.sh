@@ -78,8 +78,9 @@ if [ "$mode" = check ] && [ -d "$stdir-helpers" ]; then
 	mkdir -p "$root/magpie/helpers"
 	cp "$stdir-helpers"/* "$root/magpie/helpers/"
 fi
-printf 'MAGPIE_MODE=%s\nMAGPIE_KUNIT=%s\nMAGPIE_BENCH_ARGS="%s"\nMAGPIE_HOST_BUILD=%s\n' \
-	"$mode" "$kunit" "${MAGPIE_BENCH_ARGS:-}" "$MAGPIE_BUILD" >"$root/magpie/plan"
+printf 'MAGPIE_MODE=%s\nMAGPIE_KUNIT=%s\nMAGPIE_BENCH_ARGS="%s"\nMAGPIE_BENCH_SUITES="%s"\nMAGPIE_HOST_BUILD=%s\n' \
+	"$mode" "$kunit" "${MAGPIE_BENCH_ARGS:-}" "${MAGPIE_BENCH_SUITES:-caches pool arena}" \
+	"$MAGPIE_BUILD" >"$root/magpie/plan"
 (cd "$root" && find . | cpio -o -H newc --quiet) | gzip -1 >"$out/initramfs.cpio.gz"
 
 # panic_on_warn + oops=panic: a splat ends the run at once; panic=-1 reboots
