@@ -1,16 +1,18 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
- * The worker pool's life and its public face: spawning tasks (magpie_go),
- * cancelling them, flushing the pool, CPU hotplug, and starting and
- * stopping the Ms and sysmon.
+ * The worker pool's life and most of its public face: cancelling tasks,
+ * flushing the pool, CPU hotplug, and starting and stopping the Ms and
+ * sysmon. Spawning (magpie_go()) is in pool_submit.c.
  *
  * Flush uses two colors, as workqueue's flush does. Every task is counted
  * in flight under the color current when it was submitted; a flush flips
  * the color and waits until nothing of the old color is in flight. The
  * counts are per CPU (a submit adds one on its CPU, the end subtracts one
  * on another), so submitting costs no shared cache line and no barrier.
- * A submitter reads the color and adds under rcu_read_lock(), and the
- * flusher waits for an RCU grace period after the flip, as SRCU does:
+ * A submitter reads the color and adds with preemption disabled, which
+ * is an RCU read-side section (synchronize_rcu() waits for those since
+ * the flavors were consolidated in 4.20), and the flusher waits for an
+ * RCU grace period after the flip, as SRCU does:
  * after it no addition to the old color can come, so the sum over the
  * CPUs only falls and reading it CPU by CPU never sees zero too early.
  * (Without it, a task that read the old color and was preempted before
@@ -53,96 +55,6 @@ long magpie_pool_in_flight(struct magpie_pool *pool, unsigned int color)
 	return sum;
 }
 EXPORT_SYMBOL_IF_KUNIT(magpie_pool_in_flight);
-
-/*
- * Counts @task in flight under the current color (file comment) and in
- * its group @wg, if any; a decrement for such a task that @m (the
- * spawner, or NULL) owes stands for both (pool_wg.c, "Owed decrements").
- */
-static void magpie_task_count(struct magpie_pool *pool, struct magpie_task *task,
-			      struct magpie_m *m, struct magpie_wg *wg)
-{
-	/* The color and its count in one read-side section (file comment). */
-	rcu_read_lock();
-	task->color = READ_ONCE(pool->color);
-	if (!wg || !magpie_m_wg_take_back(m, wg, task->color)) {
-		if (wg)
-			magpie_wg_add(wg, 1);
-		this_cpu_inc(pool->ps->in_flight[task->color]);
-	}
-	rcu_read_unlock();
-}
-
-static struct magpie_task *magpie_task_new(void (*fn)(void *arg), void *arg,
-					   struct magpie_wg *wg, gfp_t gfp,
-					   bool cancelable)
-{
-	struct magpie_pool *pool = &magpie_pool;
-	struct magpie_m *m = in_task() ? magpie_current_m() : NULL;
-	struct magpie_task *task;
-
-	if (!fn)
-		return ERR_PTR(-EINVAL);
-	if (READ_ONCE(pool->stopping))
-		return ERR_PTR(-ESHUTDOWN);
-	task = magpie_task_alloc(pool, gfp);
-	if (!task)
-		return ERR_PTR(-ENOMEM);
-	task->fn = fn;
-	task->arg = arg;
-	task->wg = wg;
-	task->cancelable = cancelable;
-	task->depth = m && m->cur_depth >= 0 ? min(m->cur_depth + 1, U16_MAX) : 0;
-	if (cancelable) {
-		atomic_set(&task->state, MAGPIE_TASK_QUEUED);
-		refcount_set(&task->ref, 2);
-	}
-	magpie_task_count(pool, task, m, wg);
-	magpie_pool_enqueue(pool, task, m);
-	return task;
-}
-
-/**
- * magpie_go() - run fn(arg) on the worker pool
- * @fn: the function
- * @arg: its argument
- * @wg: a wait group to add(1) now and done() after @fn returned, or NULL
- * @gfp: how to allocate the task: GFP_KERNEL in process context,
- *	GFP_ATOMIC (or GFP_NOWAIT) from softirq, hardirq or under spinlocks
- *
- * From process context the task goes to this CPU's run queue, and when a
- * worker spawns it, it runs next on that worker; from interrupts it goes
- * to the global queue. @fn runs in process context on a pool kthread and
- * may sleep, though tasks that sleep long deserve the system workqueues.
- * Not for NMI context.
- *
- * Return: 0; -EINVAL when @fn is NULL; -ENOMEM when no task could be
- * allocated; -ESHUTDOWN while the module unloads. On error @wg is
- * untouched and @fn will not run.
- */
-int magpie_go(void (*fn)(void *arg), void *arg, struct magpie_wg *wg, gfp_t gfp)
-{
-	return PTR_ERR_OR_ZERO(magpie_task_new(fn, arg, wg, gfp, false));
-}
-EXPORT_SYMBOL_GPL(magpie_go);
-
-/**
- * magpie_go_cancelable() - magpie_go() that returns a handle for cancelling
- * @fn: the function
- * @arg: its argument
- * @wg: as for magpie_go()
- * @gfp: as for magpie_go()
- *
- * The handle must be released with magpie_task_put(), whatever happens.
- *
- * Return: the handle, or an ERR_PTR() with the errors of magpie_go().
- */
-struct magpie_task *magpie_go_cancelable(void (*fn)(void *arg), void *arg,
-					 struct magpie_wg *wg, gfp_t gfp)
-{
-	return magpie_task_new(fn, arg, wg, gfp, true);
-}
-EXPORT_SYMBOL_GPL(magpie_go_cancelable);
 
 /**
  * magpie_task_cancel() - stop a task that has not started

@@ -22,6 +22,7 @@
 
 #include <linux/atomic.h>
 #include <linux/jiffies.h>
+#include <linux/kthread.h>
 #include <linux/list.h>
 #include <linux/mutex.h>
 #include <linux/percpu.h>
@@ -293,26 +294,76 @@ static inline void magpie_pool_uncount(struct magpie_pool *pool, unsigned int co
 		wake_up_var(&pool->color);
 }
 
+/*
+ * Adds a task to @wg at submission, magpie_wg_add(@wg, 1) inline. No
+ * wakeup: the counter cannot reach zero going up (from -1 it warns). A
+ * plain increment would do for the order, since the task is published
+ * after it with a release; the returned value is for the warning.
+ */
+static inline void magpie_wg_inc(struct magpie_wg *wg)
+{
+	int v = atomic_inc_return(&wg->count);
+
+	WARN_ONCE(v <= 0, "magpie: wait group counter went negative (%d)\n", v - 1);
+}
+
 /* pool_sched.c: finding, running and queueing tasks. */
+int magpie_m_main(void *arg);
+int magpie_spare_main(void *arg);
+
+/*
+ * The M current is, if any. With @off_cpu, also a bound M that runs off
+ * its CPU: one in the middle of a task when its CPU went offline goes on
+ * running it elsewhere (the scheduler breaks the binding; the thread keeps
+ * PF_NO_SETAFFINITY). Only waits ask for it (magpie_current_m_any()), to
+ * keep every other bound kthread that submits tasks off the slow path.
+ */
+static __always_inline struct magpie_m *magpie_m_of_current(bool off_cpu)
+{
+	struct magpie_m *m;
+	void *fn;
+
+	if (!(current->flags & PF_KTHREAD))
+		return NULL;
+	/*
+	 * Mostly the caller is the M bound to this CPU: one look at this
+	 * CPU's P. The answer rests on current alone, so a migration after
+	 * the read cannot make it wrong, only send us the long way, which
+	 * a spare takes anyway.
+	 */
+	m = READ_ONCE(raw_cpu_ptr(magpie_pool.ps)->m);
+	if (m && m->task == current)
+		return m;
+	/* Otherwise only a spare or (@off_cpu) a bound M off its CPU can be one. */
+	off_cpu = off_cpu && (current->flags & PF_NO_SETAFFINITY);
+	/*
+	 * Acquire: pairs with the release that publishes a spare, whose
+	 * kthread runs only after it; a bound M runs only once published.
+	 */
+	if (!off_cpu && !smp_load_acquire(&magpie_pool.nr_spares))
+		return NULL;
+	fn = kthread_func(current);
+	if (fn != magpie_m_main && fn != magpie_spare_main)
+		return NULL;
+	return kthread_data(current);
+}
+
 struct magpie_m *magpie_current_m(void);
 struct magpie_m *magpie_current_m_any(void);
-void magpie_pool_enqueue(struct magpie_pool *pool, struct magpie_task *task,
-			 struct magpie_m *m);
 void magpie_wakep(struct magpie_pool *pool);
 bool magpie_pool_has_work(struct magpie_pool *pool);
 unsigned long magpie_pool_queue_stamp(struct magpie_pool *pool);
-struct magpie_task *magpie_find_work(struct magpie_pool *pool, struct magpie_m *m);
 struct magpie_task *magpie_find_deeper(struct magpie_pool *pool, struct magpie_m *m);
 void magpie_run_task(struct magpie_pool *pool, struct magpie_m *m, struct magpie_task *task);
 void magpie_m_stop_spinning(struct magpie_pool *pool, struct magpie_m *m, bool found);
 void magpie_m_pass_wakeup(struct magpie_pool *pool, struct magpie_m *m);
 bool magpie_m_idle_add(struct magpie_pool *pool, struct magpie_m *m, bool recheck);
 void magpie_m_idle_del(struct magpie_pool *pool, struct magpie_m *m);
-int magpie_m_main(void *arg);
-int magpie_spare_main(void *arg);
 void magpie_p_drain(struct magpie_pool *pool, unsigned int cpu);
 void magpie_outside_sleeps(struct magpie_pool *pool);
-struct magpie_task *magpie_task_alloc(struct magpie_pool *pool, gfp_t gfp);
+bool magpie_free_m_awake(struct magpie_pool *pool);
+
+/* pool_submit.c */
 void magpie_task_free(struct magpie_pool *pool, struct magpie_task *task);
 
 /* pool_wg.c */

@@ -33,43 +33,6 @@
 #include "compat.h"
 #include "pool.h"
 
-/*
- * The M current is, if any. With @off_cpu, also a bound M that runs off
- * its CPU: one in the middle of a task when its CPU went offline goes on
- * running it elsewhere (the scheduler breaks the binding; the thread keeps
- * PF_NO_SETAFFINITY). Only waits ask for it (magpie_current_m_any()), to
- * keep every other bound kthread that submits tasks off the slow path.
- */
-static __always_inline struct magpie_m *magpie_m_of_current(bool off_cpu)
-{
-	struct magpie_m *m;
-	void *fn;
-
-	if (!(current->flags & PF_KTHREAD))
-		return NULL;
-	/*
-	 * Mostly the caller is the M bound to this CPU: one look at this
-	 * CPU's P. The answer rests on current alone, so a migration after
-	 * the read cannot make it wrong, only send us the long way, which
-	 * a spare takes anyway.
-	 */
-	m = READ_ONCE(raw_cpu_ptr(magpie_pool.ps)->m);
-	if (m && m->task == current)
-		return m;
-	/* Otherwise only a spare or (@off_cpu) a bound M off its CPU can be one. */
-	off_cpu = off_cpu && (current->flags & PF_NO_SETAFFINITY);
-	/*
-	 * Acquire: pairs with the release that publishes a spare, whose
-	 * kthread runs only after it; a bound M runs only once published.
-	 */
-	if (!off_cpu && !smp_load_acquire(&magpie_pool.nr_spares))
-		return NULL;
-	fn = kthread_func(current);
-	if (fn != magpie_m_main && fn != magpie_spare_main)
-		return NULL;
-	return kthread_data(current);
-}
-
 /**
  * magpie_current_m() - the M the caller runs on, if any
  *
@@ -142,7 +105,7 @@ bool magpie_pool_has_work(struct magpie_pool *pool)
  * top of this file), and whose running preempts no submitter. Exact under
  * idle_lock, a hint without it.
  */
-static bool magpie_free_m_awake(struct magpie_pool *pool)
+bool magpie_free_m_awake(struct magpie_pool *pool)
 {
 	unsigned int cpu;
 
@@ -318,69 +281,6 @@ void magpie_m_idle_del(struct magpie_pool *pool, struct magpie_m *m)
 	spin_unlock_irqrestore(&pool->idle_lock, flags);
 }
 
-/**
- * magpie_pool_enqueue() - queue a task and wake an M if needed
- * @pool: the pool
- * @task: the task, counted in flight under its color
- * @m: the M the caller runs on, or NULL
- *
- * From task context the task goes to this CPU's ring (to runnext when a
- * worker spawns it); from interrupts, or on a CPU going offline, to the
- * global queue.
- */
-void magpie_pool_enqueue(struct magpie_pool *pool, struct magpie_task *task,
-			 struct magpie_m *m)
-{
-	bool spilled = false, alone = false, outside = false;
-	struct magpie_runq_list overflow;
-	struct magpie_p *p;
-
-	magpie_runq_list_init(&overflow);
-	preempt_disable();
-	p = this_cpu_ptr(pool->ps);
-	if (!in_task() || !READ_ONCE(p->online)) {
-		magpie_gqueue_put(&pool->global, &task->node);
-	} else if (m) {
-		alone = !magpie_load_relaxed(&p->runq.runnext);
-		spilled = magpie_runq_put_next(&p->runq, &task->node, &overflow);
-	} else {
-		spilled = magpie_runq_put(&p->runq, &task->node, &overflow);
-		WRITE_ONCE(p->outside_at, jiffies);
-		outside = true;
-	}
-	if (spilled) {
-		magpie_gqueue_put_list(&pool->global, &overflow);
-		p->stats.overflows++;
-	}
-	/*
-	 * A worker's one spawn sits in runnext and the worker runs it as soon
-	 * as its task returns: waking another M for it would only move it to
-	 * another CPU (a chain of spawns would bounce). Go wakes anyway; we
-	 * wake once a second task is queued behind it.
-	 */
-	if (alone && !spilled) {
-		preempt_enable();
-		return;
-	}
-	/* The task is visible before we look for sleepers (file comment). */
-	smp_mb();
-	/*
-	 * A thread outside the pool holds this CPU (magpie_p_taken()). When
-	 * the CPU's own M is the only one asleep and an M on a free CPU is
-	 * awake, the wakeup below would take no M: skip the idle lock it
-	 * costs per task. That nobody else sleeps (the M's flag, read without
-	 * the lock, is stale only if a waker took the M meanwhile, and then
-	 * it looks, too) is what keeps the task from being left behind.
-	 */
-	if (outside && atomic_read(&pool->nr_idle) == 1 && READ_ONCE(p->m->idle) &&
-	    magpie_free_m_awake(pool)) {
-		preempt_enable();
-		return;
-	}
-	preempt_enable();
-	magpie_wakep(pool);
-}
-
 /*
  * A thief that comes back to a P whose ring has not grown since its last
  * steal there, while a thread outside the pool holds that P's CPU
@@ -434,9 +334,10 @@ static struct magpie_task *magpie_steal(struct magpie_pool *pool, struct magpie_
  * One look at this CPU's P and the global queue, and with @steal at the
  * other Ps. Every MAGPIE_FAIR_TICK-th time the global queue goes first
  * and the ring before runnext, so neither a flood of local work nor a
- * task that keeps respawning itself into runnext starves anyone.
+ * task that keeps respawning itself into runnext starves anyone. Inline
+ * where an M looks for its next task; magpie_find_everywhere() otherwise.
  */
-static struct magpie_task *magpie_find_once(struct magpie_pool *pool, bool steal)
+static __always_inline struct magpie_task *magpie_find_once(struct magpie_pool *pool, bool steal)
 {
 	struct magpie_runq_node *node = NULL;
 	struct magpie_task *task = NULL;
@@ -477,6 +378,12 @@ static struct magpie_task *magpie_find_once(struct magpie_pool *pool, bool steal
 out:
 	preempt_enable();
 	return node ? container_of(node, struct magpie_task, node) : task;
+}
+
+/* magpie_find_once() with stealing, out of line. */
+static noinline struct magpie_task *magpie_find_everywhere(struct magpie_pool *pool)
+{
+	return magpie_find_once(pool, true);
 }
 
 /*
@@ -608,17 +515,15 @@ static bool magpie_m_poll(struct magpie_pool *pool)
 	return false;
 }
 
-/**
- * magpie_find_work() - what an M runs next, without sleeping
- * @pool: the pool
- * @m: the M, current
- *
- * Looks locally, then (spinning, when allowed) steals and polls briefly.
- * A spinning M that finds nothing stops spinning and looks once more.
- *
- * Return: a task, or NULL when the M should park.
+/*
+ * What an M runs next, without sleeping: looks locally, then (spinning,
+ * when allowed) steals and polls briefly. A spinning M that finds nothing
+ * stops spinning and looks once more. Inline in the M's loop, with the
+ * local look: an M takes most tasks from its own P. Returns NULL when
+ * the M should park.
  */
-struct magpie_task *magpie_find_work(struct magpie_pool *pool, struct magpie_m *m)
+static __always_inline struct magpie_task *magpie_find_work(struct magpie_pool *pool,
+							    struct magpie_m *m)
 {
 	struct magpie_task *task;
 
@@ -634,11 +539,11 @@ struct magpie_task *magpie_find_work(struct magpie_pool *pool, struct magpie_m *
 		atomic_inc(&pool->nr_spinning);
 		this_cpu_inc(pool->ps->stats.spins);
 	}
-	task = magpie_find_once(pool, true);
+	task = magpie_find_everywhere(pool);
 	if (task)
 		goto found;
 	if (magpie_m_poll(pool)) {
-		task = magpie_find_once(pool, true);
+		task = magpie_find_everywhere(pool);
 		if (task)
 			goto found;
 	}
@@ -647,7 +552,7 @@ struct magpie_task *magpie_find_work(struct magpie_pool *pool, struct magpie_m *
 	smp_mb();
 	if (!magpie_pool_has_work(pool))
 		return NULL;
-	task = magpie_find_once(pool, true);
+	task = magpie_find_everywhere(pool);
 	if (!task)
 		return NULL;
 	/* Found by the recheck, not as a spinner: wake help as Go does. */
@@ -660,51 +565,6 @@ found:
 	return task;
 }
 
-/**
- * magpie_task_alloc() - a task descriptor
- * @pool: the pool
- * @gfp: allocation flags for the task cache
- *
- * Process context takes one this CPU's P kept from a finished task, as Go
- * keeps free Gs per P: cheaper than even the cache's magazine, and hot.
- *
- * Return: the task, or NULL.
- */
-struct magpie_task *magpie_task_alloc(struct magpie_pool *pool, gfp_t gfp)
-{
-	struct magpie_task *task = NULL;
-	struct magpie_p *p;
-
-	if (in_task()) {
-		p = get_cpu_ptr(pool->ps);
-		if (p->nr_free_tasks)
-			task = p->free_tasks[--p->nr_free_tasks];
-		put_cpu_ptr(pool->ps);
-	}
-	return task ?: magpie_cache_alloc(pool->task_cache, gfp & ~__GFP_ZERO);
-}
-
-/**
- * magpie_task_free() - give a task descriptor back
- * @pool: the pool
- * @task: the task
- */
-void magpie_task_free(struct magpie_pool *pool, struct magpie_task *task)
-{
-	struct magpie_p *p;
-
-	if (in_task()) {
-		p = get_cpu_ptr(pool->ps);
-		if (p->nr_free_tasks < MAGPIE_P_FREE_TASKS) {
-			p->free_tasks[p->nr_free_tasks++] = task;
-			task = NULL;
-		}
-		put_cpu_ptr(pool->ps);
-	}
-	if (task)
-		magpie_cache_free(pool->task_cache, task);
-}
-
 /* Releases the queue's reference to a task; the last one frees it. */
 static void magpie_task_release(struct magpie_pool *pool, struct magpie_task *task)
 {
@@ -712,13 +572,12 @@ static void magpie_task_release(struct magpie_pool *pool, struct magpie_task *ta
 		magpie_task_free(pool, task);
 }
 
-/**
- * magpie_run_task() - run a task (or drop it if it was cancelled)
- * @pool: the pool
- * @m: the M, current
- * @task: the task, which the caller took off a queue
+/*
+ * Runs a task (or drops it if it was cancelled): magpie_run_task(),
+ * inline in the M's loop.
  */
-void magpie_run_task(struct magpie_pool *pool, struct magpie_m *m, struct magpie_task *task)
+static __always_inline void __magpie_run_task(struct magpie_pool *pool, struct magpie_m *m,
+					      struct magpie_task *task)
 {
 	struct magpie_wg *wg = task->wg;
 	unsigned int color = task->color;
@@ -771,6 +630,17 @@ void magpie_run_task(struct magpie_pool *pool, struct magpie_m *m, struct magpie
 		magpie_m_wg_done(m, wg, color);
 	else
 		magpie_pool_uncount(pool, color, 1);
+}
+
+/**
+ * magpie_run_task() - run a task (or drop it if it was cancelled)
+ * @pool: the pool
+ * @m: the M, current
+ * @task: the task, which the caller took off a queue
+ */
+void magpie_run_task(struct magpie_pool *pool, struct magpie_m *m, struct magpie_task *task)
+{
+	__magpie_run_task(pool, m, task);
 }
 
 /**
@@ -858,7 +728,12 @@ int magpie_m_main(void *arg)
 	struct magpie_pool *pool = m->pool;
 	struct magpie_p *p = per_cpu_ptr(pool->ps, m->cpu);
 
-	while (!kthread_should_stop()) {
+	/*
+	 * A stop comes only once the pool is empty and takes no more tasks
+	 * (magpie_pool_exit()), so it is looked for only when there is
+	 * nothing to run, not between two tasks.
+	 */
+	for (;;) {
 		struct magpie_task *task;
 
 		if (!READ_ONCE(p->online)) {
@@ -866,14 +741,18 @@ int magpie_m_main(void *arg)
 				magpie_m_pass_wakeup(pool, m);
 			magpie_m_wg_settle(m);
 			magpie_m_wait_online(pool, m);
+			if (kthread_should_stop())
+				break;
 			continue;
 		}
 		task = magpie_find_work(pool, m);
 		if (task) {
 			m->woken = false;
-			magpie_run_task(pool, m, task);
+			__magpie_run_task(pool, m, task);
 			continue;
 		}
+		if (kthread_should_stop())
+			break;
 		if (m->woken)
 			this_cpu_inc(pool->ps->stats.idle_wakeups);
 		magpie_m_park(pool, m);
@@ -903,7 +782,7 @@ int magpie_spare_main(void *arg)
 		struct magpie_task *task = NULL;
 
 		if (m->spare_index < READ_ONCE(pool->spares_wanted))
-			task = magpie_find_once(pool, true);
+			task = magpie_find_everywhere(pool);
 		if (task) {
 			magpie_run_task(pool, m, task);
 			continue;

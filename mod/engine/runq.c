@@ -103,34 +103,29 @@ static bool magpie_runq_put_slow(struct magpie_runq *q, struct magpie_runq_node 
 }
 
 /**
- * magpie_runq_put() - queue a task at the tail of the owner's ring
+ * magpie_runq_put_full() - magpie_runq_put() once the ring looked full
  * @q: the owner's queue
  * @node: the task
- * @overflow: an empty list; receives half the ring and @node when the ring
- *	is full, for the caller to move to the global queue
+ * @overflow: as for magpie_runq_put()
  *
  * Context: the owner of @q.
  * Return: true when @overflow was filled instead of @node being queued.
  */
-bool magpie_runq_put(struct magpie_runq *q, struct magpie_runq_node *node,
-		     struct magpie_runq_list *overflow)
+bool magpie_runq_put_full(struct magpie_runq *q, struct magpie_runq_node *node,
+			  struct magpie_runq_list *overflow)
 {
 	for (;;) {
 		/* Acquire: consumers are done with the slots below head. */
 		u32 head = magpie_load_acquire(&q->head);
 		u32 tail = magpie_load_relaxed(&q->tail);
 
-		if (tail - head < MAGPIE_RUNQ_SIZE) {
-			magpie_store_relaxed(&q->slots[tail % MAGPIE_RUNQ_SIZE], node);
-			/* Release: the slot before the index that exposes it. */
-			magpie_store_release(&q->tail, tail + 1);
+		if (magpie_runq_try_put(q, node, head, tail))
 			return false;
-		}
 		if (magpie_runq_put_slow(q, node, head, tail, overflow))
 			return true;
 	}
 }
-EXPORT_SYMBOL_FOR_MAGPIE_TESTS(magpie_runq_put);
+EXPORT_SYMBOL_FOR_MAGPIE_TESTS(magpie_runq_put_full);
 
 /**
  * magpie_runq_put_next() - make a task the next one the owner runs
@@ -156,52 +151,6 @@ bool magpie_runq_put_next(struct magpie_runq *q, struct magpie_runq_node *node,
 	return magpie_runq_put(q, old, overflow);
 }
 EXPORT_SYMBOL_FOR_MAGPIE_TESTS(magpie_runq_put_next);
-
-/**
- * magpie_runq_pop_ring() - take the oldest task of a ring
- * @q: the queue (anyone's)
- *
- * Return: the task, or NULL when the ring is empty.
- */
-struct magpie_runq_node *magpie_runq_pop_ring(struct magpie_runq *q)
-{
-	for (;;) {
-		u32 head = magpie_load_acquire(&q->head);
-		/* Acquire: pairs with the owner's release of @tail. */
-		u32 tail = magpie_load_acquire(&q->tail);
-		struct magpie_runq_node *node;
-
-		if (tail == head)
-			return NULL;
-		node = magpie_load_relaxed(&q->slots[head % MAGPIE_RUNQ_SIZE]);
-		/* Fully ordered: our read of the slot precedes its reuse. */
-		if (magpie_cas(&q->head, head, head + 1))
-			return node;
-	}
-}
-EXPORT_SYMBOL_FOR_MAGPIE_TESTS(magpie_runq_pop_ring);
-
-/**
- * magpie_runq_get() - take the task the owner should run next
- * @q: the owner's queue
- * @was_next: set to whether it came from runnext
- *
- * Context: the owner of @q.
- * Return: runnext if set, else the ring's oldest task, else NULL.
- */
-struct magpie_runq_node *magpie_runq_get(struct magpie_runq *q, bool *was_next)
-{
-	struct magpie_runq_node *next = magpie_load_relaxed(&q->runnext);
-
-	/* Only the owner sets runnext, so a failed CAS means it was stolen. */
-	if (next && magpie_cas(&q->runnext, next, NULL)) {
-		*was_next = true;
-		return next;
-	}
-	*was_next = false;
-	return magpie_runq_pop_ring(q);
-}
-EXPORT_SYMBOL_FOR_MAGPIE_TESTS(magpie_runq_get);
 
 /**
  * magpie_runq_get_if() - take the newest task that fits, runnext first

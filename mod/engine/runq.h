@@ -107,12 +107,101 @@ static inline u32 magpie_runq_tail(struct magpie_runq *q)
 
 bool magpie_runq_empty(struct magpie_runq *q);
 
+/* Consumer side, any thread; the owner's get. */
+
+/**
+ * magpie_runq_pop_ring() - take the oldest task of a ring
+ * @q: the queue (anyone's)
+ *
+ * Inline, as magpie_runq_get(): an M takes every task through it.
+ *
+ * Return: the task, or NULL when the ring is empty.
+ */
+static inline struct magpie_runq_node *magpie_runq_pop_ring(struct magpie_runq *q)
+{
+	for (;;) {
+		u32 head = magpie_load_acquire(&q->head);
+		/* Acquire: pairs with the owner's release of @tail. */
+		u32 tail = magpie_load_acquire(&q->tail);
+		struct magpie_runq_node *node;
+
+		if (tail == head)
+			return NULL;
+		node = magpie_load_relaxed(&q->slots[head % MAGPIE_RUNQ_SIZE]);
+		/* Fully ordered: our read of the slot precedes its reuse. */
+		if (magpie_cas(&q->head, head, head + 1))
+			return node;
+	}
+}
+
+/**
+ * magpie_runq_get() - take the task the owner should run next
+ * @q: the owner's queue
+ * @was_next: set to whether it came from runnext
+ *
+ * Context: the owner of @q.
+ * Return: runnext if set, else the ring's oldest task, else NULL.
+ */
+static inline struct magpie_runq_node *magpie_runq_get(struct magpie_runq *q, bool *was_next)
+{
+	struct magpie_runq_node *next = magpie_load_relaxed(&q->runnext);
+
+	/* Only the owner sets runnext, so a failed CAS means it was stolen. */
+	if (next && magpie_cas(&q->runnext, next, NULL)) {
+		*was_next = true;
+		return next;
+	}
+	*was_next = false;
+	return magpie_runq_pop_ring(q);
+}
+
 /* Owner side. */
-bool magpie_runq_put(struct magpie_runq *q, struct magpie_runq_node *node,
-		     struct magpie_runq_list *overflow);
+
+/*
+ * Stores @node in the free slot at @tail and exposes it, unless the ring
+ * is full. @head must have been read with acquire: consumers are done
+ * with the slots below it.
+ */
+static inline bool magpie_runq_try_put(struct magpie_runq *q, struct magpie_runq_node *node,
+				       u32 head, u32 tail)
+{
+	if (tail - head >= MAGPIE_RUNQ_SIZE)
+		return false;
+	magpie_store_relaxed(&q->slots[tail % MAGPIE_RUNQ_SIZE], node);
+	/* Release: the slot before the index that exposes it. */
+	magpie_store_release(&q->tail, tail + 1);
+	return true;
+}
+
+bool magpie_runq_put_full(struct magpie_runq *q, struct magpie_runq_node *node,
+			  struct magpie_runq_list *overflow);
+
+/**
+ * magpie_runq_put() - queue a task at the tail of the owner's ring
+ * @q: the owner's queue
+ * @node: the task
+ * @overflow: an empty list; receives half the ring and @node when the ring
+ *	is full, for the caller to move to the global queue
+ *
+ * Inline: every submission comes here, and only a full ring needs more
+ * than two loads and two stores.
+ *
+ * Context: the owner of @q.
+ * Return: true when @overflow was filled instead of @node being queued.
+ */
+static inline bool magpie_runq_put(struct magpie_runq *q, struct magpie_runq_node *node,
+				   struct magpie_runq_list *overflow)
+{
+	/* Acquire: see magpie_runq_try_put(). */
+	u32 head = magpie_load_acquire(&q->head);
+
+	if (likely(magpie_runq_try_put(q, node, head, magpie_load_relaxed(&q->tail))))
+		return false;
+	return magpie_runq_put_full(q, node, overflow);
+}
+
 bool magpie_runq_put_next(struct magpie_runq *q, struct magpie_runq_node *node,
 			  struct magpie_runq_list *overflow);
-struct magpie_runq_node *magpie_runq_get(struct magpie_runq *q, bool *was_next);
 struct magpie_runq_node *magpie_runq_get_if(struct magpie_runq *q,
 					    bool (*fit)(struct magpie_runq_node *node, void *arg),
 					    void *arg);
@@ -123,7 +212,6 @@ struct magpie_runq_node *magpie_gqueue_get(struct magpie_gqueue *gq,
 					   struct magpie_runq *q, u32 nr_ps);
 
 /* Consumer side, any thread. */
-struct magpie_runq_node *magpie_runq_pop_ring(struct magpie_runq *q);
 u32 magpie_runq_drain(struct magpie_runq *q, struct magpie_runq_list *out);
 
 void magpie_gqueue_init(struct magpie_gqueue *gq);
