@@ -104,6 +104,7 @@ void magpie_wg_wait(struct magpie_wg *wg);
 struct magpie_task;
 
 int magpie_go(void (*fn)(void *arg), void *arg, struct magpie_wg *wg, gfp_t gfp);
+int magpie_fork(void (*fn)(void *arg), void *arg, struct magpie_wg *wg, gfp_t gfp);
 struct magpie_task *magpie_go_cancelable(void (*fn)(void *arg), void *arg,
 					 struct magpie_wg *wg, gfp_t gfp);
 bool magpie_task_cancel(struct magpie_task *task);
@@ -121,6 +122,7 @@ void magpie_pool_flush(void);
  * @idle_wakeups: wakeups of a worker that then found nothing to run
  * @help_sleeps: times a worker waiting for a group slept, as it found
  *	nothing it could run meanwhile
+ * @forks_inline: magpie_fork() children run inline instead of queued
  * @handoffs: times sysmon woke a spare worker for a blocked or busy one
  */
 struct magpie_pool_totals {
@@ -131,6 +133,7 @@ struct magpie_pool_totals {
 	u64 parks;
 	u64 idle_wakeups;
 	u64 help_sleeps;
+	u64 forks_inline;
 	u64 handoffs;
 };
 

@@ -29,6 +29,7 @@
 #include <linux/refcount.h>
 #include <linux/sched.h>
 #include <linux/sched/stat.h>
+#include <linux/sched/task_stack.h>
 #include <linux/spinlock.h>
 #include <linux/wait_bit.h>
 
@@ -95,6 +96,7 @@ struct magpie_task {
  * @idle_wakeups: wakeups of an M here that found nothing to run [P]
  * @help_sleeps: times a worker waiting for a group slept here, as it found
  *	nothing deeper to run for a while [P]
+ * @forks_inline: magpie_fork() children run inline instead of queued [P]
  * @max_run_ns: longest task run time: in ticks for tasks longer than a
  *	tick, by the clock for one shorter task in MAGPIE_TIME_SAMPLE [P]
  */
@@ -111,6 +113,7 @@ struct magpie_p_stats {
 	u64 parks;
 	u64 idle_wakeups;
 	u64 help_sleeps;
+	u64 forks_inline;
 	u64 max_run_ns;
 };
 
@@ -173,7 +176,8 @@ struct magpie_p {
  * @task_start: jiffies when the current task began (never 0), 0 between
  *	tasks [A: written by the M, read by sysmon]
  * @tasks_run: tasks this M ran [A: written by the M]
- * @help_depth: tasks nested on this M's stack by waits that help [M]
+ * @help_depth: tasks nested on this M's stack by waits that help and by
+ *	magpie_fork() running them inline [M]
  * @cur_depth: depth of the innermost task this M runs, -1 for none [M]
  * @wg_owed_to: the wait group this M owes decrements for tasks it ran,
  *	or NULL (pool_wg.c, "Owed decrements") [M]
@@ -211,6 +215,8 @@ struct magpie_m {
  * @nr_online: Ps that take work [A, changed under H]
  * @idle_lock: protects @idle_ms and the idle/spinning/woken handover
  * @idle_ms: parked Ms that a new task may wake [I]
+ * @awake_hint: the CPU where magpie_free_m_awake() last found a free M
+ *	awake, where it looks first [A]
  * @spares: the spare Ms created so far [@spare_mutex; read locklessly
  *	up to @nr_spares]
  * @nr_spares: how many exist [A, written under @spare_mutex]
@@ -234,6 +240,7 @@ struct magpie_pool {
 	atomic_t nr_online;
 	spinlock_t idle_lock;		/* see the kernel-doc above */
 	struct list_head idle_ms;
+	unsigned int awake_hint;
 	struct magpie_m *spares[MAGPIE_MAX_SPARES];
 	unsigned int nr_spares;
 	unsigned int spares_wanted;
@@ -307,6 +314,21 @@ static inline void magpie_wg_inc(struct magpie_wg *wg)
 	WARN_ONCE(v <= 0, "magpie: wait group counter went negative (%d)\n", v - 1);
 }
 
+/* Whether less than a quarter of the kernel stack is left. */
+static inline bool magpie_stack_low(void)
+{
+	unsigned long sp = (unsigned long)__builtin_frame_address(0);
+	unsigned long base = (unsigned long)task_stack_page(current);
+
+	return sp - base < THREAD_SIZE / 4;
+}
+
+/* Whether @m may nest one more task on its stack (waits, forks). */
+static inline bool magpie_m_may_nest(struct magpie_m *m)
+{
+	return m->help_depth < MAGPIE_HELP_DEPTH_MAX && !magpie_stack_low();
+}
+
 /* pool_sched.c: finding, running and queueing tasks. */
 int magpie_m_main(void *arg);
 int magpie_spare_main(void *arg);
@@ -361,10 +383,56 @@ bool magpie_m_idle_add(struct magpie_pool *pool, struct magpie_m *m, bool rechec
 void magpie_m_idle_del(struct magpie_pool *pool, struct magpie_m *m);
 void magpie_p_drain(struct magpie_pool *pool, unsigned int cpu);
 void magpie_outside_sleeps(struct magpie_pool *pool);
-bool magpie_free_m_awake(struct magpie_pool *pool);
+bool magpie_free_m_awake_slow(struct magpie_pool *pool);
+
+/* Whether @p's M is awake and no outside submitter holds its CPU. */
+static inline bool magpie_p_free_m_awake(struct magpie_p *p)
+{
+	struct magpie_m *m = READ_ONCE(p->m);
+
+	return m && READ_ONCE(p->online) && !READ_ONCE(m->idle) &&
+	       !READ_ONCE(m->helping) && !magpie_p_taken(p);
+}
+
+/*
+ * Whether an M is awake on a CPU that no outside submitter holds: an M
+ * that looks at every queue again before it parks (the handshake at the
+ * top of pool_sched.c), and whose running preempts no submitter. Exact
+ * under idle_lock, a hint without it. An outside submitter asks for
+ * every task, so the CPU found last time is looked at first.
+ */
+static inline bool magpie_free_m_awake(struct magpie_pool *pool)
+{
+	return magpie_p_free_m_awake(per_cpu_ptr(pool->ps, READ_ONCE(pool->awake_hint))) ||
+	       magpie_free_m_awake_slow(pool);
+}
 
 /* pool_submit.c */
-void magpie_task_free(struct magpie_pool *pool, struct magpie_task *task);
+void magpie_task_free_to_cache(struct magpie_pool *pool, struct magpie_task *task);
+
+/**
+ * magpie_task_free() - give a task descriptor back
+ * @pool: the pool
+ * @task: the task
+ *
+ * Process context keeps it in this CPU's P for the next spawn here
+ * (magpie_task_alloc()), up to MAGPIE_P_FREE_TASKS.
+ */
+static inline void magpie_task_free(struct magpie_pool *pool, struct magpie_task *task)
+{
+	struct magpie_p *p;
+
+	if (in_task()) {
+		p = get_cpu_ptr(pool->ps);
+		if (p->nr_free_tasks < MAGPIE_P_FREE_TASKS) {
+			p->free_tasks[p->nr_free_tasks++] = task;
+			task = NULL;
+		}
+		put_cpu_ptr(pool->ps);
+	}
+	if (task)
+		magpie_task_free_to_cache(pool, task);
+}
 
 /* pool_wg.c */
 void magpie_m_help(struct magpie_pool *pool, struct magpie_m *m, struct magpie_wg *wg);

@@ -99,23 +99,23 @@ bool magpie_pool_has_work(struct magpie_pool *pool)
 	return false;
 }
 
-/*
- * Whether an M is awake on a CPU that no outside submitter holds: an M
- * that looks at every queue again before it parks (the handshake at the
- * top of this file), and whose running preempts no submitter. Exact under
- * idle_lock, a hint without it.
+/**
+ * magpie_free_m_awake_slow() - magpie_free_m_awake() past its hint
+ * @pool: the pool
+ *
+ * Looks at every online CPU, and remembers the one it found.
+ *
+ * Return: whether a free M is awake.
  */
-bool magpie_free_m_awake(struct magpie_pool *pool)
+bool magpie_free_m_awake_slow(struct magpie_pool *pool)
 {
 	unsigned int cpu;
 
 	for_each_online_cpu(cpu) {
-		struct magpie_p *p = per_cpu_ptr(pool->ps, cpu);
-		struct magpie_m *m = READ_ONCE(p->m);
-
-		if (m && READ_ONCE(p->online) && !READ_ONCE(m->idle) &&
-		    !READ_ONCE(m->helping) && !magpie_p_taken(p))
+		if (magpie_p_free_m_awake(per_cpu_ptr(pool->ps, cpu))) {
+			WRITE_ONCE(pool->awake_hint, cpu);
 			return true;
+		}
 	}
 	return false;
 }
@@ -566,7 +566,8 @@ found:
 }
 
 /* Releases the queue's reference to a task; the last one frees it. */
-static void magpie_task_release(struct magpie_pool *pool, struct magpie_task *task)
+static __always_inline void magpie_task_release(struct magpie_pool *pool,
+						struct magpie_task *task)
 {
 	if (!task->cancelable || refcount_dec_and_test(&task->ref))
 		magpie_task_free(pool, task);

@@ -41,24 +41,13 @@ static __always_inline struct magpie_task *magpie_task_alloc(struct magpie_pool 
 }
 
 /**
- * magpie_task_free() - give a task descriptor back
+ * magpie_task_free_to_cache() - give a task descriptor back to the cache
  * @pool: the pool
- * @task: the task
+ * @task: the task, which this CPU's P has no room to keep
  */
-void magpie_task_free(struct magpie_pool *pool, struct magpie_task *task)
+void magpie_task_free_to_cache(struct magpie_pool *pool, struct magpie_task *task)
 {
-	struct magpie_p *p;
-
-	if (in_task()) {
-		p = get_cpu_ptr(pool->ps);
-		if (p->nr_free_tasks < MAGPIE_P_FREE_TASKS) {
-			p->free_tasks[p->nr_free_tasks++] = task;
-			task = NULL;
-		}
-		put_cpu_ptr(pool->ps);
-	}
-	if (task)
-		magpie_cache_free(pool->task_cache, task);
+	magpie_cache_free(pool->task_cache, task);
 }
 
 /*
@@ -199,6 +188,58 @@ int magpie_go(void (*fn)(void *arg), void *arg, struct magpie_wg *wg, gfp_t gfp)
 	return PTR_ERR_OR_ZERO(magpie_task_new(fn, arg, wg, gfp, false));
 }
 EXPORT_SYMBOL_GPL(magpie_go);
+
+/**
+ * magpie_fork() - spawn a fork-join child: run fn(arg) now or on the pool
+ * @fn: the function
+ * @arg: its argument
+ * @wg: the group the parent joins with magpie_wg_wait(); required
+ * @gfp: as for magpie_go(), when the child is queued
+ *
+ * Called from a pool task, runs @fn(@arg) right here, before returning,
+ * when this worker's P already holds a queued task that an idle worker
+ * could steal, and queues it as magpie_go() does otherwise (lazy binary
+ * splitting: each worker keeps one task to steal, and the spawns beyond
+ * it cost a function call instead of a task). On one busy CPU almost
+ * every child runs inline; a thief that empties the P makes the next
+ * spawn queued again. Nesting is bounded as for waits that help
+ * (MAGPIE_HELP_DEPTH_MAX tasks, a quarter of the stack). Outside the
+ * pool's tasks it is magpie_go().
+ *
+ * Either way @fn has run when magpie_wg_wait(@wg) returns. Unlike
+ * magpie_go(), @fn may run before the call returns, in the caller's
+ * context: the caller must not hold a lock that @fn takes, nor count on
+ * @fn running alongside the code after the call.
+ *
+ * Return: 0, or the errors of magpie_go(); -EINVAL also when @wg is NULL.
+ */
+int magpie_fork(void (*fn)(void *arg), void *arg, struct magpie_wg *wg, gfp_t gfp)
+{
+	struct magpie_m *m = in_task() ? magpie_m_of_current(false) : NULL;
+
+	if (!wg)
+		return -EINVAL;
+	/*
+	 * Inside a task (cur_depth >= 0) of this M. The look at this CPU's P
+	 * is a hint (a spare M may migrate), hence the raw pointer.
+	 */
+	if (fn && m && m->cur_depth >= 0 && magpie_m_may_nest(m) &&
+	    !magpie_runq_empty(&raw_cpu_ptr(magpie_pool.ps)->runq) &&
+	    !READ_ONCE(magpie_pool.stopping)) {
+		int outer_depth = m->cur_depth;
+
+		/* Its own spawns are one level deeper, as if it were queued. */
+		m->cur_depth = min(outer_depth + 1, U16_MAX);
+		m->help_depth++;
+		fn(arg);
+		m->help_depth--;
+		m->cur_depth = outer_depth;
+		this_cpu_inc(magpie_pool.ps->stats.forks_inline);
+		return 0;
+	}
+	return magpie_go(fn, arg, wg, gfp);
+}
+EXPORT_SYMBOL_GPL(magpie_fork);
 
 /**
  * magpie_go_cancelable() - magpie_go() that returns a handle for cancelling

@@ -47,7 +47,6 @@
  */
 #include <linux/kthread.h>
 #include <linux/sched/clock.h>
-#include <linux/sched/task_stack.h>
 #include <linux/wait_bit.h>
 
 #include "compat.h"
@@ -132,15 +131,6 @@ static bool magpie_wg_zero(struct magpie_wg *wg)
 {
 	/* Acquire: what the tasks did is visible once we see zero. */
 	return atomic_read_acquire(&wg->count) == 0;
-}
-
-/* Whether less than a quarter of the kernel stack is left. */
-static bool magpie_stack_low(void)
-{
-	unsigned long sp = (unsigned long)__builtin_frame_address(0);
-	unsigned long base = (unsigned long)task_stack_page(current);
-
-	return sp - base < THREAD_SIZE / 4;
 }
 
 /*
@@ -230,7 +220,7 @@ void magpie_m_help(struct magpie_pool *pool, struct magpie_m *m, struct magpie_w
 	u64 poll_end = 0;
 
 	for (;;) {
-		bool can_help = m->help_depth < MAGPIE_HELP_DEPTH_MAX && !magpie_stack_low();
+		bool can_help = magpie_m_may_nest(m);
 		struct magpie_task *task = NULL;
 
 		/* Before anything may put us on the idle list (a hint to wakers). */

@@ -178,6 +178,7 @@ static void bench_noop_all(void)
 
 struct bench_fib {
 	unsigned int n;
+	bool fork;	/* children by magpie_fork(), not magpie_go() */
 	unsigned long result;
 	struct work_struct work;
 };
@@ -198,10 +199,19 @@ static void bench_fib_task(void *arg)
 	}
 	a.n = f->n - 1;
 	b.n = f->n - 2;
-	if (magpie_go(bench_fib_task, &a, &wg, GFP_KERNEL))
-		bench_fib_task(&a);
-	if (magpie_go(bench_fib_task, &b, &wg, GFP_KERNEL))
-		bench_fib_task(&b);
+	a.fork = f->fork;
+	b.fork = f->fork;
+	if (f->fork) {
+		if (magpie_fork(bench_fib_task, &a, &wg, GFP_KERNEL))
+			bench_fib_task(&a);
+		if (magpie_fork(bench_fib_task, &b, &wg, GFP_KERNEL))
+			bench_fib_task(&b);
+	} else {
+		if (magpie_go(bench_fib_task, &a, &wg, GFP_KERNEL))
+			bench_fib_task(&a);
+		if (magpie_go(bench_fib_task, &b, &wg, GFP_KERNEL))
+			bench_fib_task(&b);
+	}
 	magpie_wg_wait(&wg);
 	f->result = a.result + b.result;
 }
@@ -250,10 +260,10 @@ static void bench_fib_work(struct work_struct *w)
 	f->result = a.result + b.result;
 }
 
-static u64 bench_fib_magpie(unsigned int n)
+static u64 bench_fib_magpie_as(unsigned int n, bool fork)
 {
 	struct magpie_wg wg = MAGPIE_WG_INIT;
-	struct bench_fib f = { .n = n };
+	struct bench_fib f = { .n = n, .fork = fork };
 	u64 start = ktime_get_ns();
 
 	if (magpie_go(bench_fib_task, &f, &wg, GFP_KERNEL))
@@ -262,6 +272,16 @@ static u64 bench_fib_magpie(unsigned int n)
 	if (f.result != bench_fib_plain(n))
 		pr_err("fib(%u) by tasks is %lu\n", n, f.result);
 	return ktime_get_ns() - start;
+}
+
+static u64 bench_fib_magpie(unsigned int n)
+{
+	return bench_fib_magpie_as(n, false);
+}
+
+static u64 bench_fib_fork(unsigned int n)
+{
+	return bench_fib_magpie_as(n, true);
 }
 
 static u64 bench_fib_wq(unsigned int n)
@@ -291,7 +311,7 @@ static void bench_fib_all(void)
 {
 	/* fib(n) makes 2 fib(n+1) - 1 calls: 21891 for n = 20. */
 	const unsigned int n = 20, n_wq = 12;
-	u64 t1 = U64_MAX, t2, plain, wq, mp;
+	u64 t1 = U64_MAX, t2, f1 = U64_MAX, f2, plain, wq, mp;
 	bool prof;
 	int ret;
 
@@ -299,22 +319,31 @@ static void bench_fib_all(void)
 	prof = bench_pool_prof_start();
 	t2 = BEST(bench_fib_magpie(n));
 	bench_pool_prof_stop(prof, "fib20");
+	prof = bench_pool_prof_start();
+	f2 = BEST(bench_fib_fork(n));
+	bench_pool_prof_stop(prof, "fork_fib20");
 	if (num_online_cpus() >= 2 && cpu_online(1)) {
 		ret = remove_cpu(1);
 		if (!ret) {
 			prof = bench_pool_prof_start();
 			t1 = BEST(bench_fib_magpie(n));
 			bench_pool_prof_stop(prof, "fib20_t1");
+			prof = bench_pool_prof_start();
+			f1 = BEST(bench_fib_fork(n));
+			bench_pool_prof_stop(prof, "fork_fib20_t1");
 			ret = add_cpu(1);
 		}
 		if (ret)
 			pr_warn("CPU 1 hotplug failed (%d); no 1-CPU figure\n", ret);
 	} else {
 		t1 = t2;
+		f1 = f2;
 	}
 	if (t1 != U64_MAX) {
 		bench_ratio("fib20_t1", "call", t1, plain, 21891, false);
 		bench_ratio("fib20_speedup_tput", "1cpu", t2, t1, 21891, true);
+		bench_ratio("fork_fib20_t1", "call", f1, plain, 21891, false);
+		bench_ratio("fork_fib20_speedup_tput", "1cpu", f2, f1, 21891, true);
 	}
 	/* Deeper recursion parks one kworker per waiting work; keep it small. */
 	mp = BEST(bench_fib_magpie(n_wq));

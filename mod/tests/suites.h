@@ -10,5 +10,6 @@ extern struct kunit_suite magpie_debug_suite;
 extern struct kunit_suite magpie_fault_suite;
 extern struct kunit_suite magpie_pool_suite;
 extern struct kunit_suite magpie_pool_wait_suite;
+extern struct kunit_suite magpie_pool_fork_suite;
 
 #endif /* _MAGPIE_TESTS_SUITES_H */

@@ -24,10 +24,10 @@ CLASSES = """magpie classes - version: 1.0
       1     8      1      1      1        512            10           80                0
       2    16      1      0      0          0             0            0                0
 """
-POOL = """magpie pool - version: 1.1
-# cpu online       runs    runnext      local     global     stolen   steals  stolen_in stolen_out overflows    spins    parks idle_wakeups help_sleeps max_run_us queued
-    0      1        100         10         80         10          0        0          0          0         0        5        3            1           6         42      0
-    1      1        200         20        150         10         20        2         20          0         0        7        4            2           9         17      0
+POOL = """magpie pool - version: 1.2
+# cpu online       runs    runnext      local     global     stolen   steals  stolen_in stolen_out overflows    spins    parks idle_wakeups help_sleeps forks_inline max_run_us queued
+    0      1        100         10         80         10          0        0          0          0         0        5        3            1           6            0         42      0
+    1      1        200         20        150         10         20        2         20          0         0        7        4            2           9           11         17      0
 pool ms 4 idle 2 spinning 0 spares 0 spares_running 0 handoffs 0 global_queued 0 in_flight 0 runs 300 sysmon_ticks 12
 """
 ARENAS = """magpie arenas - version: 1.0 open_limit_kb: 1048576

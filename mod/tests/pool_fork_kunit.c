@@ -1,0 +1,252 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * KUnit suite magpie_pool_fork: magpie_fork(), the fork-join spawn that
+ * runs a child inline when the spawning worker's P already holds a task
+ * to steal: its errors, when it runs inline and when it queues, how deep
+ * inline children nest, and fork-join recursion built on it.
+ */
+#include <kunit/test.h>
+#include <linux/cpu.h>
+
+#include "../magpie.h"
+#include "../pool.h"
+#include "suites.h"
+
+static u64 mt_forks_inline(void)
+{
+	unsigned int cpu;
+	u64 sum = 0;
+
+	for_each_possible_cpu(cpu)
+		sum += READ_ONCE(per_cpu_ptr(magpie_pool.ps, cpu)->stats.forks_inline);
+	return sum;
+}
+
+/* Takes CPU 1 down for a test that needs one CPU; true if it did. */
+static bool mt_one_cpu(struct kunit *test)
+{
+	if (num_online_cpus() > 2)
+		kunit_skip(test, "needs one or two CPUs");
+	if (num_online_cpus() < 2 || !cpu_online(1))
+		return false;
+	KUNIT_ASSERT_EQ(test, remove_cpu(1), 0);
+	return true;
+}
+
+static void mt_fork_count(void *arg)
+{
+	atomic_inc(arg);
+}
+
+/* No group, no function, or an unloading pool: an error, nothing runs. */
+static void pool_fork_rejects_bad_arguments(struct kunit *test)
+{
+	struct magpie_wg wg = MAGPIE_WG_INIT;
+	atomic_t runs = ATOMIC_INIT(0);
+
+	KUNIT_EXPECT_EQ(test, magpie_fork(mt_fork_count, &runs, NULL, GFP_KERNEL), -EINVAL);
+	KUNIT_EXPECT_EQ(test, magpie_fork(NULL, &runs, &wg, GFP_KERNEL), -EINVAL);
+	WRITE_ONCE(magpie_pool.stopping, true);
+	KUNIT_EXPECT_EQ(test, magpie_fork(mt_fork_count, &runs, &wg, GFP_KERNEL), -ESHUTDOWN);
+	WRITE_ONCE(magpie_pool.stopping, false);
+	magpie_wg_wait(&wg);
+	KUNIT_EXPECT_EQ(test, atomic_read(&wg.count), 0);
+	KUNIT_EXPECT_EQ(test, atomic_read(&runs), 0);
+}
+
+/* Outside the pool's tasks it is magpie_go(): queued, never inline. */
+static void pool_fork_outside_queues(struct kunit *test)
+{
+	struct magpie_wg wg = MAGPIE_WG_INIT;
+	atomic_t runs = ATOMIC_INIT(0);
+	u64 inline0 = mt_forks_inline();
+	unsigned int i;
+
+	for (i = 0; i < 100; i++)
+		KUNIT_ASSERT_EQ(test, magpie_fork(mt_fork_count, &runs, &wg, GFP_KERNEL), 0);
+	magpie_wg_wait(&wg);
+	KUNIT_EXPECT_EQ(test, atomic_read(&runs), 100);
+	KUNIT_EXPECT_EQ(test, mt_forks_inline(), inline0);
+}
+
+struct mt_fork_pair {
+	struct magpie_wg wg;		/* the parent's children */
+	struct magpie_wg outer;		/* the parent */
+	atomic_t first_runs, second_runs;
+	int first_ran_at_return;	/* the first child, when its fork returned */
+	int second_ran_at_return;
+	int err;
+};
+
+static void mt_fork_pair_parent(void *arg)
+{
+	struct mt_fork_pair *fp = arg;
+
+	fp->err = magpie_fork(mt_fork_count, &fp->first_runs, &fp->wg, GFP_KERNEL);
+	fp->first_ran_at_return = atomic_read(&fp->first_runs);
+	fp->err = fp->err ?: magpie_fork(mt_fork_count, &fp->second_runs, &fp->wg, GFP_KERNEL);
+	fp->second_ran_at_return = atomic_read(&fp->second_runs);
+	magpie_wg_wait(&fp->wg);
+}
+
+/*
+ * On one CPU, from a task: the first child finds the P empty and is
+ * queued (it cannot run before the parent waits: no other M), the second
+ * finds the first queued and runs inline, before its fork returns.
+ */
+static void pool_fork_inline_once_p_has_work(struct kunit *test)
+{
+	struct mt_fork_pair fp = { .wg = MAGPIE_WG_INIT, .outer = MAGPIE_WG_INIT };
+	bool cpu1 = mt_one_cpu(test);
+	u64 inline0 = mt_forks_inline();
+
+	atomic_set(&fp.first_runs, 0);
+	atomic_set(&fp.second_runs, 0);
+	KUNIT_ASSERT_EQ(test, magpie_go(mt_fork_pair_parent, &fp, &fp.outer, GFP_KERNEL), 0);
+	magpie_wg_wait(&fp.outer);
+	if (cpu1)
+		KUNIT_EXPECT_EQ(test, add_cpu(1), 0);
+	KUNIT_EXPECT_EQ(test, fp.err, 0);
+	KUNIT_EXPECT_EQ(test, fp.first_ran_at_return, 0);
+	KUNIT_EXPECT_EQ(test, fp.second_ran_at_return, 1);
+	KUNIT_EXPECT_EQ(test, atomic_read(&fp.first_runs), 1);
+	KUNIT_EXPECT_EQ(test, atomic_read(&fp.second_runs), 1);
+	KUNIT_EXPECT_EQ(test, mt_forks_inline(), inline0 + 1);
+}
+
+/* A chain of forks, each behind a queued sibling so that it may go inline. */
+#define MT_FORK_CHAIN	(MAGPIE_HELP_DEPTH_MAX + 16)
+
+struct mt_fork_chain {
+	atomic_t runs[MT_FORK_CHAIN];
+	atomic_t siblings;
+	unsigned int max_nest;		/* deepest help_depth seen in a link */
+	int err;
+};
+
+struct mt_fork_link {
+	struct mt_fork_chain *ch;
+	unsigned int i;
+};
+
+static void mt_fork_link_fn(void *arg)
+{
+	struct mt_fork_link *l = arg, next = { .ch = l->ch, .i = l->i + 1 };
+	struct magpie_wg wg = MAGPIE_WG_INIT;
+	struct magpie_m *m = magpie_current_m();
+	int err;
+
+	atomic_inc(&l->ch->runs[l->i]);
+	if (m && m->help_depth > READ_ONCE(l->ch->max_nest))
+		WRITE_ONCE(l->ch->max_nest, m->help_depth);
+	if (next.i == MT_FORK_CHAIN)
+		return;
+	err = magpie_fork(mt_fork_count, &l->ch->siblings, &wg, GFP_KERNEL);
+	err = err ?: magpie_fork(mt_fork_link_fn, &next, &wg, GFP_KERNEL);
+	if (err)
+		WRITE_ONCE(l->ch->err, err);
+	magpie_wg_wait(&wg);
+}
+
+/*
+ * Inline children nest on the worker's stack no deeper than waits that
+ * help may (MAGPIE_HELP_DEPTH_MAX); past that they are queued, and every
+ * link still runs once.
+ */
+static void pool_fork_nesting_bounded(struct kunit *test)
+{
+	struct mt_fork_chain *ch = kunit_kzalloc(test, sizeof(*ch), GFP_KERNEL);
+	struct magpie_wg wg = MAGPIE_WG_INIT;
+	struct mt_fork_link first;
+	unsigned int i, wrong = 0;
+
+	KUNIT_ASSERT_NOT_NULL(test, ch);
+	first.ch = ch;
+	first.i = 0;
+	KUNIT_ASSERT_EQ(test, magpie_go(mt_fork_link_fn, &first, &wg, GFP_KERNEL), 0);
+	magpie_wg_wait(&wg);
+	for (i = 0; i < MT_FORK_CHAIN; i++)
+		wrong += atomic_read(&ch->runs[i]) != 1;
+	KUNIT_EXPECT_EQ(test, ch->err, 0);
+	KUNIT_EXPECT_EQ(test, wrong, 0u);
+	KUNIT_EXPECT_EQ(test, atomic_read(&ch->siblings), MT_FORK_CHAIN - 1);
+	KUNIT_EXPECT_LE(test, ch->max_nest, (unsigned int)MAGPIE_HELP_DEPTH_MAX);
+	kunit_info(test, "deepest nesting %u", ch->max_nest);
+}
+
+struct mt_fork_fib {
+	unsigned int n;
+	unsigned long result;
+};
+
+static void mt_fork_fib_fn(void *arg)
+{
+	struct mt_fork_fib *f = arg, a, b;
+	struct magpie_wg wg = MAGPIE_WG_INIT;
+
+	if (f->n < 2) {
+		f->result = f->n;
+		return;
+	}
+	a.n = f->n - 1;
+	b.n = f->n - 2;
+	/* GFP_KERNEL cannot fail here short of OOM; fall back to a call. */
+	if (magpie_fork(mt_fork_fib_fn, &a, &wg, GFP_KERNEL))
+		mt_fork_fib_fn(&a);
+	if (magpie_fork(mt_fork_fib_fn, &b, &wg, GFP_KERNEL))
+		mt_fork_fib_fn(&b);
+	magpie_wg_wait(&wg);
+	f->result = a.result + b.result;
+}
+
+static unsigned long mt_fork_fib_plain(unsigned int n)
+{
+	return n < 2 ? n : mt_fork_fib_plain(n - 1) + mt_fork_fib_plain(n - 2);
+}
+
+/* Returns how many children ran inline. */
+static u64 mt_fork_fib_check(struct kunit *test, unsigned int n)
+{
+	struct magpie_wg wg = MAGPIE_WG_INIT;
+	struct mt_fork_fib f = { .n = n };
+	u64 inline0 = mt_forks_inline();
+
+	KUNIT_EXPECT_EQ(test, magpie_go(mt_fork_fib_fn, &f, &wg, GFP_KERNEL), 0);
+	magpie_wg_wait(&wg);
+	KUNIT_EXPECT_EQ(test, f.result, mt_fork_fib_plain(n));
+	return mt_forks_inline() - inline0;
+}
+
+/*
+ * Fork-join fib on all CPUs, then on one: right on both; on one CPU all
+ * but about one child per level of the tree run inline.
+ */
+static void pool_fork_fib(struct kunit *test)
+{
+	/* fib(n) makes 2 fib(n + 1) - 2 children: 1972 for n = 15. */
+	const unsigned int n = 15, children = 1972;
+	u64 inlined;
+	bool cpu1;
+
+	mt_fork_fib_check(test, n);
+	cpu1 = mt_one_cpu(test);
+	inlined = mt_fork_fib_check(test, n);
+	if (cpu1)
+		KUNIT_EXPECT_EQ(test, add_cpu(1), 0);
+	KUNIT_EXPECT_GE(test, inlined, (u64)(children - 2 * n));
+	kunit_info(test, "one CPU: %llu of %u children inline", inlined, children);
+}
+
+static struct kunit_case magpie_pool_fork_cases[] = {
+	KUNIT_CASE(pool_fork_rejects_bad_arguments),
+	KUNIT_CASE(pool_fork_outside_queues),
+	KUNIT_CASE(pool_fork_inline_once_p_has_work),
+	KUNIT_CASE(pool_fork_nesting_bounded),
+	KUNIT_CASE(pool_fork_fib),
+	{}
+};
+
+struct kunit_suite magpie_pool_fork_suite = {
+	.name = "magpie_pool_fork",
+	.test_cases = magpie_pool_fork_cases,
+};
