@@ -370,6 +370,14 @@ void magpie_pool_exit(void)
 	struct magpie_pool *pool = &magpie_pool;
 
 	WRITE_ONCE(pool->stopping, true);
+	/*
+	 * A submission that saw the pool running (its second look, in the
+	 * read-side section of pool_submit.c) may have counted its task
+	 * under the color the first flush flips to: it has finished by the
+	 * first flush's grace period, so the second flush waits for that
+	 * task. Submissions that start later see @stopping and fail.
+	 */
+	magpie_pool_flush();
 	magpie_pool_flush();
 	cpuhp_remove_state_nocalls(magpie_pool_dead_state);
 	/*

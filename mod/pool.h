@@ -365,9 +365,9 @@ static __always_inline struct magpie_m *magpie_m_of_current(bool off_cpu)
 	if (!off_cpu && !smp_load_acquire(&magpie_pool.nr_spares))
 		return NULL;
 	fn = kthread_func(current);
-	if (fn != magpie_m_main && fn != magpie_spare_main)
-		return NULL;
-	return kthread_data(current);
+	if (fn == magpie_spare_main || (off_cpu && fn == magpie_m_main))
+		return kthread_data(current);
+	return NULL;
 }
 
 struct magpie_m *magpie_current_m(void);

@@ -77,14 +77,18 @@ static __always_inline void magpie_task_count(struct magpie_pool *pool, struct m
  * @task: the task
  * @m: the M the caller runs on, or NULL
  * @wg: the task's wait group, or NULL
+ * @fork: queued by magpie_fork(), for another M to steal
  *
  * From task context the task goes to this CPU's ring (to runnext when a
  * worker spawns it); from interrupts, or on a CPU going offline, to the
  * global queue. Inline in magpie_go(), its one caller: every call and
  * return of a submission shows under TCG.
+ *
+ * Return: true, or false (and nothing counted or queued) when the pool
+ * stops.
  */
-static __always_inline void magpie_pool_submit(struct magpie_pool *pool, struct magpie_task *task,
-					       struct magpie_m *m, struct magpie_wg *wg)
+static __always_inline bool magpie_pool_submit(struct magpie_pool *pool, struct magpie_task *task,
+					       struct magpie_m *m, struct magpie_wg *wg, bool fork)
 {
 	bool spilled = false, alone = false, outside = false;
 	struct magpie_runq_list overflow;
@@ -92,6 +96,17 @@ static __always_inline void magpie_pool_submit(struct magpie_pool *pool, struct 
 
 	magpie_runq_list_init(&overflow);
 	preempt_disable();
+	/*
+	 * Once more inside the read-side section: the pool's exit flushes
+	 * twice, and a section that still saw the pool running finished by
+	 * the first flush's grace period, so the second waits for its task
+	 * (magpie_pool_exit()). The look before the allocation only spares
+	 * one when the pool is long gone.
+	 */
+	if (unlikely(READ_ONCE(pool->stopping))) {
+		preempt_enable();
+		return false;
+	}
 	p = this_cpu_ptr(pool->ps);
 	magpie_task_count(pool, task, m, wg);
 	if (!in_task() || !READ_ONCE(p->online)) {
@@ -112,11 +127,12 @@ static __always_inline void magpie_pool_submit(struct magpie_pool *pool, struct 
 	 * A worker's one spawn sits in runnext and the worker runs it as soon
 	 * as its task returns: waking another M for it would only move it to
 	 * another CPU (a chain of spawns would bounce). Go wakes anyway; we
-	 * wake once a second task is queued behind it.
+	 * wake once a second task is queued behind it. Not for a fork: the
+	 * spawns after it run inline, and it is queued only to be stolen.
 	 */
-	if (alone && !spilled) {
+	if (alone && !spilled && !fork) {
 		preempt_enable();
-		return;
+		return true;
 	}
 	/* The task is visible before we look for sleepers (file comment). */
 	smp_mb();
@@ -131,15 +147,16 @@ static __always_inline void magpie_pool_submit(struct magpie_pool *pool, struct 
 	if (outside && atomic_read(&pool->nr_idle) == 1 && READ_ONCE(p->m->idle) &&
 	    magpie_free_m_awake(pool)) {
 		preempt_enable();
-		return;
+		return true;
 	}
 	preempt_enable();
 	magpie_wakep(pool);
+	return true;
 }
 
 static __always_inline struct magpie_task *magpie_task_new(void (*fn)(void *arg), void *arg,
 							   struct magpie_wg *wg, gfp_t gfp,
-							   bool cancelable)
+							   bool cancelable, bool fork)
 {
 	struct magpie_pool *pool = &magpie_pool;
 	struct magpie_m *m = in_task() ? magpie_m_of_current(false) : NULL;
@@ -161,7 +178,10 @@ static __always_inline struct magpie_task *magpie_task_new(void (*fn)(void *arg)
 		atomic_set(&task->state, MAGPIE_TASK_QUEUED);
 		refcount_set(&task->ref, 2);
 	}
-	magpie_pool_submit(pool, task, m, wg);
+	if (unlikely(!magpie_pool_submit(pool, task, m, wg, fork))) {
+		magpie_task_free(pool, task);
+		return ERR_PTR(-ESHUTDOWN);
+	}
 	return task;
 }
 
@@ -185,7 +205,7 @@ static __always_inline struct magpie_task *magpie_task_new(void (*fn)(void *arg)
  */
 int magpie_go(void (*fn)(void *arg), void *arg, struct magpie_wg *wg, gfp_t gfp)
 {
-	return PTR_ERR_OR_ZERO(magpie_task_new(fn, arg, wg, gfp, false));
+	return PTR_ERR_OR_ZERO(magpie_task_new(fn, arg, wg, gfp, false, false));
 }
 EXPORT_SYMBOL_GPL(magpie_go);
 
@@ -237,7 +257,7 @@ int magpie_fork(void (*fn)(void *arg), void *arg, struct magpie_wg *wg, gfp_t gf
 		this_cpu_inc(magpie_pool.ps->stats.forks_inline);
 		return 0;
 	}
-	return magpie_go(fn, arg, wg, gfp);
+	return PTR_ERR_OR_ZERO(magpie_task_new(fn, arg, wg, gfp, false, !!m));
 }
 EXPORT_SYMBOL_GPL(magpie_fork);
 
@@ -255,6 +275,6 @@ EXPORT_SYMBOL_GPL(magpie_fork);
 struct magpie_task *magpie_go_cancelable(void (*fn)(void *arg), void *arg,
 					 struct magpie_wg *wg, gfp_t gfp)
 {
-	return magpie_task_new(fn, arg, wg, gfp, true);
+	return magpie_task_new(fn, arg, wg, gfp, true, false);
 }
 EXPORT_SYMBOL_GPL(magpie_go_cancelable);

@@ -72,10 +72,12 @@ static void pool_fork_outside_queues(struct kunit *test)
 struct mt_fork_pair {
 	struct magpie_wg wg;		/* the parent's children */
 	struct magpie_wg outer;		/* the parent */
-	atomic_t first_runs, second_runs;
+	atomic_t first_runs, second_runs, bad_runs;
 	int first_ran_at_return;	/* the first child, when its fork returned */
 	int second_ran_at_return;
 	int err;
+	int null_fn_err;		/* forks that must fail where one may go inline */
+	int stopping_err;
 };
 
 static void mt_fork_pair_parent(void *arg)
@@ -86,13 +88,19 @@ static void mt_fork_pair_parent(void *arg)
 	fp->first_ran_at_return = atomic_read(&fp->first_runs);
 	fp->err = fp->err ?: magpie_fork(mt_fork_count, &fp->second_runs, &fp->wg, GFP_KERNEL);
 	fp->second_ran_at_return = atomic_read(&fp->second_runs);
+	/* The P holds the first child: these would go inline if allowed. */
+	fp->null_fn_err = magpie_fork(NULL, &fp->bad_runs, &fp->wg, GFP_KERNEL);
+	WRITE_ONCE(magpie_pool.stopping, true);
+	fp->stopping_err = magpie_fork(mt_fork_count, &fp->bad_runs, &fp->wg, GFP_KERNEL);
+	WRITE_ONCE(magpie_pool.stopping, false);
 	magpie_wg_wait(&fp->wg);
 }
 
 /*
  * On one CPU, from a task: the first child finds the P empty and is
  * queued (it cannot run before the parent waits: no other M), the second
- * finds the first queued and runs inline, before its fork returns.
+ * finds the first queued and runs inline, before its fork returns. With
+ * the first still queued, no function or an unloading pool still fail.
  */
 static void pool_fork_inline_once_p_has_work(struct kunit *test)
 {
@@ -102,6 +110,7 @@ static void pool_fork_inline_once_p_has_work(struct kunit *test)
 
 	atomic_set(&fp.first_runs, 0);
 	atomic_set(&fp.second_runs, 0);
+	atomic_set(&fp.bad_runs, 0);
 	KUNIT_ASSERT_EQ(test, magpie_go(mt_fork_pair_parent, &fp, &fp.outer, GFP_KERNEL), 0);
 	magpie_wg_wait(&fp.outer);
 	if (cpu1)
@@ -111,6 +120,9 @@ static void pool_fork_inline_once_p_has_work(struct kunit *test)
 	KUNIT_EXPECT_EQ(test, fp.second_ran_at_return, 1);
 	KUNIT_EXPECT_EQ(test, atomic_read(&fp.first_runs), 1);
 	KUNIT_EXPECT_EQ(test, atomic_read(&fp.second_runs), 1);
+	KUNIT_EXPECT_EQ(test, fp.null_fn_err, -EINVAL);
+	KUNIT_EXPECT_EQ(test, fp.stopping_err, -ESHUTDOWN);
+	KUNIT_EXPECT_EQ(test, atomic_read(&fp.bad_runs), 0);
 	KUNIT_EXPECT_EQ(test, mt_forks_inline(), inline0 + 1);
 }
 
@@ -119,8 +131,9 @@ static void pool_fork_inline_once_p_has_work(struct kunit *test)
 
 struct mt_fork_chain {
 	atomic_t runs[MT_FORK_CHAIN];
+	struct task_struct *ran_on[MT_FORK_CHAIN];
 	atomic_t siblings;
-	unsigned int max_nest;		/* deepest help_depth seen in a link */
+	unsigned int max_nest;		/* most links nested on one thread */
 	int err;
 };
 
@@ -133,12 +146,20 @@ static void mt_fork_link_fn(void *arg)
 {
 	struct mt_fork_link *l = arg, next = { .ch = l->ch, .i = l->i + 1 };
 	struct magpie_wg wg = MAGPIE_WG_INIT;
-	struct magpie_m *m = magpie_current_m();
+	unsigned int j, nest = 0;
 	int err;
 
 	atomic_inc(&l->ch->runs[l->i]);
-	if (m && m->help_depth > READ_ONCE(l->ch->max_nest))
-		WRITE_ONCE(l->ch->max_nest, m->help_depth);
+	/*
+	 * Every earlier link waits for this one: those on this thread are
+	 * nested on its stack below us. Counted from the threads, not from
+	 * the M's own counter, which the bound is built on.
+	 */
+	WRITE_ONCE(l->ch->ran_on[l->i], current);
+	for (j = 0; j < l->i; j++)
+		nest += READ_ONCE(l->ch->ran_on[j]) == current;
+	if (nest > READ_ONCE(l->ch->max_nest))
+		WRITE_ONCE(l->ch->max_nest, nest);
 	if (next.i == MT_FORK_CHAIN)
 		return;
 	err = magpie_fork(mt_fork_count, &l->ch->siblings, &wg, GFP_KERNEL);
@@ -149,8 +170,9 @@ static void mt_fork_link_fn(void *arg)
 }
 
 /*
- * Inline children nest on the worker's stack no deeper than waits that
- * help may (MAGPIE_HELP_DEPTH_MAX); past that they are queued, and every
+ * On one CPU, inline children nest on the worker's stack exactly as deep
+ * as waits that help may (MAGPIE_HELP_DEPTH_MAX nested tasks); past that
+ * they are queued (a spare runs them while the worker waits), and every
  * link still runs once.
  */
 static void pool_fork_nesting_bounded(struct kunit *test)
@@ -159,18 +181,22 @@ static void pool_fork_nesting_bounded(struct kunit *test)
 	struct magpie_wg wg = MAGPIE_WG_INIT;
 	struct mt_fork_link first;
 	unsigned int i, wrong = 0;
+	bool cpu1;
 
 	KUNIT_ASSERT_NOT_NULL(test, ch);
 	first.ch = ch;
 	first.i = 0;
-	KUNIT_ASSERT_EQ(test, magpie_go(mt_fork_link_fn, &first, &wg, GFP_KERNEL), 0);
+	cpu1 = mt_one_cpu(test);
+	KUNIT_EXPECT_EQ(test, magpie_go(mt_fork_link_fn, &first, &wg, GFP_KERNEL), 0);
 	magpie_wg_wait(&wg);
+	if (cpu1)
+		KUNIT_EXPECT_EQ(test, add_cpu(1), 0);
 	for (i = 0; i < MT_FORK_CHAIN; i++)
 		wrong += atomic_read(&ch->runs[i]) != 1;
 	KUNIT_EXPECT_EQ(test, ch->err, 0);
 	KUNIT_EXPECT_EQ(test, wrong, 0u);
 	KUNIT_EXPECT_EQ(test, atomic_read(&ch->siblings), MT_FORK_CHAIN - 1);
-	KUNIT_EXPECT_LE(test, ch->max_nest, (unsigned int)MAGPIE_HELP_DEPTH_MAX);
+	KUNIT_EXPECT_EQ(test, ch->max_nest, (unsigned int)MAGPIE_HELP_DEPTH_MAX);
 	kunit_info(test, "deepest nesting %u", ch->max_nest);
 }
 
@@ -233,7 +259,12 @@ static void pool_fork_fib(struct kunit *test)
 	inlined = mt_fork_fib_check(test, n);
 	if (cpu1)
 		KUNIT_EXPECT_EQ(test, add_cpu(1), 0);
-	KUNIT_EXPECT_GE(test, inlined, (u64)(children - 2 * n));
+	/*
+	 * All but about n when nothing else runs; loosely, as sysmon may
+	 * wake a spare on this CPU if the tree runs longer than its hog
+	 * limit (debug kernels), and the spare takes the queued children.
+	 */
+	KUNIT_EXPECT_GE(test, inlined, (u64)children / 2);
 	kunit_info(test, "one CPU: %llu of %u children inline", inlined, children);
 }
 
