@@ -200,46 +200,12 @@ static void pool_fork_nesting_bounded(struct kunit *test)
 	kunit_info(test, "deepest nesting %u", ch->max_nest);
 }
 
-struct mt_fork_fib {
-	unsigned int n;
-	unsigned long result;
-};
-
-static void mt_fork_fib_fn(void *arg)
-{
-	struct mt_fork_fib *f = arg, a, b;
-	struct magpie_wg wg = MAGPIE_WG_INIT;
-
-	if (f->n < 2) {
-		f->result = f->n;
-		return;
-	}
-	a.n = f->n - 1;
-	b.n = f->n - 2;
-	/* GFP_KERNEL cannot fail here short of OOM; fall back to a call. */
-	if (magpie_fork(mt_fork_fib_fn, &a, &wg, GFP_KERNEL))
-		mt_fork_fib_fn(&a);
-	if (magpie_fork(mt_fork_fib_fn, &b, &wg, GFP_KERNEL))
-		mt_fork_fib_fn(&b);
-	magpie_wg_wait(&wg);
-	f->result = a.result + b.result;
-}
-
-static unsigned long mt_fork_fib_plain(unsigned int n)
-{
-	return n < 2 ? n : mt_fork_fib_plain(n - 1) + mt_fork_fib_plain(n - 2);
-}
-
-/* Returns how many children ran inline. */
+/* Runs fork-join fib by magpie_fork(); returns how many children ran inline. */
 static u64 mt_fork_fib_check(struct kunit *test, unsigned int n)
 {
-	struct magpie_wg wg = MAGPIE_WG_INIT;
-	struct mt_fork_fib f = { .n = n };
 	u64 inline0 = mt_forks_inline();
 
-	KUNIT_EXPECT_EQ(test, magpie_go(mt_fork_fib_fn, &f, &wg, GFP_KERNEL), 0);
-	magpie_wg_wait(&wg);
-	KUNIT_EXPECT_EQ(test, f.result, mt_fork_fib_plain(n));
+	mt_fib_check_as(test, n, true);
 	return mt_forks_inline() - inline0;
 }
 

@@ -239,6 +239,7 @@ static void pool_concurrent_submit_and_steal(struct kunit *test)
 /* Fork-join: fib(n) as tasks, each waiting for its two children. */
 struct mt_fib {
 	unsigned int n;
+	bool fork;		/* children by magpie_fork(), not magpie_go() */
 	unsigned long result;
 };
 
@@ -253,10 +254,12 @@ static void mt_fib_fn(void *arg)
 	}
 	a.n = f->n - 1;
 	b.n = f->n - 2;
-	/* GFP_KERNEL cannot fail here short of OOM; fall back to inline. */
-	if (magpie_go(mt_fib_fn, &a, &wg, GFP_KERNEL))
+	a.fork = f->fork;
+	b.fork = f->fork;
+	/* GFP_KERNEL cannot fail here short of OOM; fall back to a call. */
+	if ((f->fork ? magpie_fork : magpie_go)(mt_fib_fn, &a, &wg, GFP_KERNEL))
 		mt_fib_fn(&a);
-	if (magpie_go(mt_fib_fn, &b, &wg, GFP_KERNEL))
+	if ((f->fork ? magpie_fork : magpie_go)(mt_fib_fn, &b, &wg, GFP_KERNEL))
 		mt_fib_fn(&b);
 	magpie_wg_wait(&wg);
 	f->result = a.result + b.result;
@@ -267,14 +270,25 @@ static unsigned long mt_fib_plain(unsigned int n)
 	return n < 2 ? n : mt_fib_plain(n - 1) + mt_fib_plain(n - 2);
 }
 
-static void mt_fib_check(struct kunit *test, unsigned int n)
+/**
+ * mt_fib_check_as() - fork-join fib(@n) on the pool, checked
+ * @test: the test
+ * @n: the argument
+ * @fork: spawn the children with magpie_fork() rather than magpie_go()
+ */
+void mt_fib_check_as(struct kunit *test, unsigned int n, bool fork)
 {
 	struct magpie_wg wg = MAGPIE_WG_INIT;
-	struct mt_fib f = { .n = n };
+	struct mt_fib f = { .n = n, .fork = fork };
 
 	KUNIT_ASSERT_EQ(test, magpie_go(mt_fib_fn, &f, &wg, GFP_KERNEL), 0);
 	magpie_wg_wait(&wg);
 	KUNIT_EXPECT_EQ(test, f.result, mt_fib_plain(n));
+}
+
+static void mt_fib_check(struct kunit *test, unsigned int n)
+{
+	mt_fib_check_as(test, n, false);
 }
 
 /* Deep fork-join recursion with two fixed workers: waiters help, no deadlock. */
