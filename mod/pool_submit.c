@@ -112,7 +112,8 @@ static __always_inline bool magpie_pool_submit(struct magpie_pool *pool, struct 
 	if (!in_task() || !READ_ONCE(p->online)) {
 		magpie_gqueue_put(&pool->global, &task->node);
 	} else if (m) {
-		alone = !magpie_load_relaxed(&p->runq.runnext);
+		/* A spare may park before it looks again (sysmon's call). */
+		alone = m->cpu >= 0 && !magpie_load_relaxed(&p->runq.runnext);
 		spilled = magpie_runq_put_next(&p->runq, &task->node, &overflow);
 	} else {
 		spilled = magpie_runq_put(&p->runq, &task->node, &overflow);
@@ -128,7 +129,8 @@ static __always_inline bool magpie_pool_submit(struct magpie_pool *pool, struct 
 	 * as its task returns: waking another M for it would only move it to
 	 * another CPU (a chain of spawns would bounce). Go wakes anyway; we
 	 * wake once a second task is queued behind it. Not for a fork: the
-	 * spawns after it run inline, and it is queued only to be stolen.
+	 * spawns after it run inline, and it is queued only to be stolen;
+	 * nor for a spare's spawn (above).
 	 */
 	if (alone && !spilled && !fork) {
 		preempt_enable();
