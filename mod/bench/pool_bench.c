@@ -471,6 +471,7 @@ static void bench_bursts_all(void)
 	struct magpie_pool_totals before, after;
 	const unsigned int ms = 1000;
 	u64 mp, wq, idle;
+	bool prof;
 
 	if (bench_busy_ns() == U64_MAX) {
 		pr_info("pool: burst64_cpu_per_task skipped: no NO_HZ idle accounting\n");
@@ -486,7 +487,9 @@ static void bench_bursts_all(void)
 	 */
 	idle = BEST(bench_bursts_run(BENCH_BURST_NONE, ms));
 	magpie_pool_get_totals(&before);
+	prof = bench_pool_prof_start();
 	mp = BEST(bench_bursts_run(BENCH_BURST_MAGPIE, ms));
+	bench_pool_prof_stop(prof, "burst64");
 	magpie_pool_get_totals(&after);
 	wq = BEST(bench_bursts_run(BENCH_BURST_WQ, ms));
 	pr_info("pool: burst64: rounds without tasks keep the CPUs busy %llu ns per round, taken off both sides\n",
