@@ -29,7 +29,6 @@
 #include <linux/sched/clock.h>
 #include <linux/uaccess.h>
 
-#include "cache.h"
 #include "compat.h"
 #include "pool.h"
 

@@ -13,7 +13,6 @@
 #include <linux/preempt.h>
 
 #include "cache.h"
-#include "compat.h"
 #include "pool.h"
 
 /**
@@ -67,7 +66,7 @@ static __always_inline void magpie_task_count(struct magpie_pool *pool, struct m
 		return;
 	if (wg)
 		magpie_wg_inc(wg);
-	/* One instruction on x86: safe against a submitting interrupt. */
+	/* this_cpu ops are safe against an interrupt that submits, too. */
 	this_cpu_inc(pool->ps->in_flight[color]);
 }
 
@@ -81,8 +80,8 @@ static __always_inline void magpie_task_count(struct magpie_pool *pool, struct m
  *
  * From task context the task goes to this CPU's ring (to runnext when a
  * worker spawns it); from interrupts, or on a CPU going offline, to the
- * global queue. Inline in magpie_go(), its one caller: every call and
- * return of a submission shows under TCG.
+ * global queue. Inline in magpie_task_new(), its one caller: every call
+ * and return of a submission shows under TCG.
  *
  * Return: true, or false (and nothing counted or queued) when the pool
  * stops.
