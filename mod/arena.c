@@ -77,21 +77,10 @@ struct magpie_arena_header *magpie_arena_header(struct magpie_arena *arena)
 	return page_address(arena->header);
 }
 
-/*
- * Counts one more page against @df's limit, if it is below it. Never above
- * the limit even for a moment: an increment undone on failure would make
- * a concurrent charge near the limit fail for nothing.
- */
+/* Counts one more page against @df's limit, if it is below it. */
 static bool magpie_file_charge(struct magpie_dev_file *df)
 {
-	unsigned long limit = magpie_open_limit_pages();
-	long backed = atomic_long_read(&df->backed);
-
-	do {
-		if (backed >= (long)limit)
-			return false;
-	} while (!atomic_long_try_cmpxchg(&df->backed, &backed, backed + 1));
-	return true;
+	return magpie_atomic_long_add_within(&df->backed, 1, magpie_open_limit_pages());
 }
 
 /*

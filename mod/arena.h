@@ -118,6 +118,23 @@ struct magpie_arena {
 	bool published;
 };
 
+/*
+ * Adds @n to @v if the sum stays at most @max, never above it even for a
+ * moment: an addition undone on failure would make a concurrent one near
+ * @max fail for nothing. Used for the counts that ioctls charge against a
+ * limit (pages of an open file, queued prefault pages of an arena).
+ */
+static inline bool magpie_atomic_long_add_within(atomic_long_t *v, long n, long max)
+{
+	long old = atomic_long_read(v);
+
+	do {
+		if (old > max - n)
+			return false;
+	} while (!atomic_long_try_cmpxchg(v, &old, old + n));
+	return true;
+}
+
 /* arena.c */
 extern struct mutex magpie_arenas_mutex;
 extern struct xarray magpie_arenas;

@@ -120,10 +120,8 @@ static int magpie_prefault_async(struct magpie_arena *arena, unsigned long first
 	 * Reserve the whole range at once, so that concurrent requests
 	 * cannot together go past the cap; each task gives its chunk back.
 	 */
-	if (atomic_long_add_return(nr, &arena->prefault_queued) > max) {
-		atomic_long_sub(nr, &arena->prefault_queued);
+	if (!magpie_atomic_long_add_within(&arena->prefault_queued, nr, max))
 		return -EBUSY;
-	}
 	while (nr) {
 		chunk = min_t(unsigned long, nr, MAGPIE_PREFAULT_CHUNK);
 		job = kzalloc_obj(*job, GFP_KERNEL_ACCOUNT);
