@@ -192,6 +192,8 @@ static void bench_fib_task(void *arg)
 {
 	struct bench_fib *f = arg, a, b;
 	struct magpie_wg wg = MAGPIE_WG_INIT;
+	int (*spawn)(void (*fn)(void *arg), void *arg, struct magpie_wg *wg, gfp_t gfp) =
+		f->fork ? magpie_fork : magpie_go;
 
 	if (f->n < 2) {
 		f->result = f->n;
@@ -201,17 +203,10 @@ static void bench_fib_task(void *arg)
 	b.n = f->n - 2;
 	a.fork = f->fork;
 	b.fork = f->fork;
-	if (f->fork) {
-		if (magpie_fork(bench_fib_task, &a, &wg, GFP_KERNEL))
-			bench_fib_task(&a);
-		if (magpie_fork(bench_fib_task, &b, &wg, GFP_KERNEL))
-			bench_fib_task(&b);
-	} else {
-		if (magpie_go(bench_fib_task, &a, &wg, GFP_KERNEL))
-			bench_fib_task(&a);
-		if (magpie_go(bench_fib_task, &b, &wg, GFP_KERNEL))
-			bench_fib_task(&b);
-	}
+	if (spawn(bench_fib_task, &a, &wg, GFP_KERNEL))
+		bench_fib_task(&a);
+	if (spawn(bench_fib_task, &b, &wg, GFP_KERNEL))
+		bench_fib_task(&b);
 	magpie_wg_wait(&wg);
 	f->result = a.result + b.result;
 }

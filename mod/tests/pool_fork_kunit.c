@@ -22,8 +22,13 @@ static u64 mt_forks_inline(void)
 	return sum;
 }
 
-/* Takes CPU 1 down for a test that needs one CPU; true if it did. */
-static bool mt_one_cpu(struct kunit *test)
+/**
+ * mt_one_cpu() - take CPU 1 down for a test that needs one CPU
+ * @test: the test; skipped on more than two CPUs
+ *
+ * Return: true if CPU 1 was taken down (the test brings it back).
+ */
+bool mt_one_cpu(struct kunit *test)
 {
 	if (num_online_cpus() > 2)
 		kunit_skip(test, "needs one or two CPUs");

@@ -247,6 +247,8 @@ static void mt_fib_fn(void *arg)
 {
 	struct mt_fib *f = arg, a, b;
 	struct magpie_wg wg = MAGPIE_WG_INIT;
+	int (*spawn)(void (*fn)(void *arg), void *arg, struct magpie_wg *wg, gfp_t gfp) =
+		f->fork ? magpie_fork : magpie_go;
 
 	if (f->n < 2) {
 		f->result = f->n;
@@ -257,9 +259,9 @@ static void mt_fib_fn(void *arg)
 	a.fork = f->fork;
 	b.fork = f->fork;
 	/* GFP_KERNEL cannot fail here short of OOM; fall back to a call. */
-	if ((f->fork ? magpie_fork : magpie_go)(mt_fib_fn, &a, &wg, GFP_KERNEL))
+	if (spawn(mt_fib_fn, &a, &wg, GFP_KERNEL))
 		mt_fib_fn(&a);
-	if ((f->fork ? magpie_fork : magpie_go)(mt_fib_fn, &b, &wg, GFP_KERNEL))
+	if (spawn(mt_fib_fn, &b, &wg, GFP_KERNEL))
 		mt_fib_fn(&b);
 	magpie_wg_wait(&wg);
 	f->result = a.result + b.result;

@@ -120,13 +120,9 @@ static void mt_owed_parent(void *arg)
 static void pool_owed_decrement_paid_before_other_work(struct kunit *test)
 {
 	struct mt_owed o = { .quick = MAGPIE_WG_INIT, .slow = MAGPIE_WG_INIT };
-	bool cpu1 = num_online_cpus() > 1 && cpu_online(1);
+	bool cpu1 = mt_one_cpu(test);
 	u64 t0, ms;
 
-	if (num_online_cpus() > 2)
-		kunit_skip(test, "needs one or two CPUs");
-	if (cpu1)
-		KUNIT_ASSERT_EQ(test, remove_cpu(1), 0);
 	magpie_wg_add(&o.quick, 1);
 	t0 = local_clock();
 	KUNIT_ASSERT_EQ(test, magpie_go(mt_owed_parent, &o, &o.slow, GFP_KERNEL), 0);

@@ -12,6 +12,9 @@ extern struct kunit_suite magpie_pool_suite;
 extern struct kunit_suite magpie_pool_wait_suite;
 extern struct kunit_suite magpie_pool_fork_suite;
 
+/* pool_fork_kunit.c */
+bool mt_one_cpu(struct kunit *test);
+
 /* pool_kunit.c: fork-join fib on the pool, checked against the plain one. */
 void mt_fib_check_as(struct kunit *test, unsigned int n, bool fork);
 
