@@ -11,6 +11,16 @@ set -euo pipefail
 . "$(dirname "$0")/common.sh"
 cd "$MAGPIE_TOP"
 
+for s in ${MAGPIE_BENCH_SUITES:-caches pool arena}; do
+	case $s in
+	caches | pool | arena) ;;
+	*)
+		echo "MAGPIE_BENCH_SUITES: no suite '$s' (caches, pool, arena)" >&2
+		exit 2
+		;;
+	esac
+done
+
 tools/vm/deps.sh
 make -s "$MAGPIE_BUILD/tools/magpie-stat-static" "$MAGPIE_BUILD/tools/magpie-check-static" \
 	"$MAGPIE_BUILD/tools/arena_bench" "$MAGPIE_BUILD/tools/backend_bench"
