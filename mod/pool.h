@@ -340,22 +340,31 @@ int magpie_spare_main(void *arg);
  * PF_NO_SETAFFINITY). Only waits ask for it (magpie_current_m_any()), to
  * keep every other bound kthread that submits tasks off the slow path.
  */
-static __always_inline struct magpie_m *magpie_m_of_current(bool off_cpu)
+/*
+ * The M bound to this CPU when current is it, else NULL: the usual
+ * answer of magpie_m_of_current(), in one look at this CPU's P. It rests
+ * on current alone, so a migration after the read cannot make it wrong,
+ * only send the caller the long way, which a spare takes anyway.
+ */
+static __always_inline struct magpie_m *magpie_m_bound_here(void)
 {
 	struct magpie_m *m;
-	void *fn;
 
 	if (!(current->flags & PF_KTHREAD))
 		return NULL;
-	/*
-	 * Mostly the caller is the M bound to this CPU: one look at this
-	 * CPU's P. The answer rests on current alone, so a migration after
-	 * the read cannot make it wrong, only send us the long way, which
-	 * a spare takes anyway.
-	 */
 	m = READ_ONCE(raw_cpu_ptr(magpie_pool.ps)->m);
-	if (m && m->task == current)
+	return m && m->task == current ? m : NULL;
+}
+
+static __always_inline struct magpie_m *magpie_m_of_current(bool off_cpu)
+{
+	struct magpie_m *m = magpie_m_bound_here();
+	void *fn;
+
+	if (m)
 		return m;
+	if (!(current->flags & PF_KTHREAD))
+		return NULL;
 	/* Otherwise only a spare or (@off_cpu) a bound M off its CPU can be one. */
 	off_cpu = off_cpu && (current->flags & PF_NO_SETAFFINITY);
 	/*

@@ -68,18 +68,6 @@ u32 magpie_runq_len(struct magpie_runq *q)
 }
 EXPORT_SYMBOL_FOR_MAGPIE_TESTS(magpie_runq_len);
 
-/**
- * magpie_runq_empty() - whether @q has nothing to run, runnext included
- * @q: the queue
- *
- * Return: a snapshot, as magpie_runq_len().
- */
-bool magpie_runq_empty(struct magpie_runq *q)
-{
-	return !magpie_runq_len(q) && !magpie_load_relaxed(&q->runnext);
-}
-EXPORT_SYMBOL_FOR_MAGPIE_TESTS(magpie_runq_empty);
-
 /*
  * The ring is full: move its older half and @node to @overflow. Fails
  * when consumers moved @head meanwhile (then there is room again).

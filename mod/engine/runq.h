@@ -105,9 +105,23 @@ static inline u32 magpie_runq_tail(struct magpie_runq *q)
 	return magpie_load_acquire(&q->tail);
 }
 
-bool magpie_runq_empty(struct magpie_runq *q);
+/**
+ * magpie_runq_empty() - whether @q has nothing to run, runnext included
+ * @q: the queue
+ *
+ * Inline: magpie_fork() asks it on every spawn.
+ *
+ * Return: a snapshot, as magpie_runq_len().
+ */
+static inline bool magpie_runq_empty(struct magpie_runq *q)
+{
+	/* Head first, as magpie_runq_len(): the tail is never behind it. */
+	u32 head = magpie_load_acquire(&q->head);
 
-/* Consumer side, any thread; the owner's get. */
+	return magpie_load_acquire(&q->tail) == head && !magpie_load_relaxed(&q->runnext);
+}
+
+/* Taking one task: the oldest by any thread, the owner's next. */
 
 /**
  * magpie_runq_pop_ring() - take the oldest task of a ring
@@ -155,7 +169,7 @@ static inline struct magpie_runq_node *magpie_runq_get(struct magpie_runq *q, bo
 	return magpie_runq_pop_ring(q);
 }
 
-/* Owner side. */
+/* The owner's side, with the calls that fill its ring from elsewhere. */
 
 /*
  * Stores @node in the free slot at @tail and exposes it, unless the ring
@@ -211,9 +225,10 @@ struct magpie_runq_node *magpie_runq_steal(struct magpie_runq *thief,
 struct magpie_runq_node *magpie_gqueue_get(struct magpie_gqueue *gq,
 					   struct magpie_runq *q, u32 nr_ps);
 
-/* Consumer side, any thread. */
+/* Everything at once, by any thread (a CPU going offline). */
 u32 magpie_runq_drain(struct magpie_runq *q, struct magpie_runq_list *out);
 
+/* The global queue. */
 void magpie_gqueue_init(struct magpie_gqueue *gq);
 void magpie_gqueue_put_list(struct magpie_gqueue *gq, struct magpie_runq_list *list);
 void magpie_gqueue_put(struct magpie_gqueue *gq, struct magpie_runq_node *node);
