@@ -54,6 +54,8 @@
 		typeof(*__magpie_p) __magpie_old = (old);		\
 		cmpxchg(__magpie_p, __magpie_old, new) == __magpie_old;	\
 	})
+/* xchg() is fully ordered, too. */
+#define magpie_xchg(p, new)		xchg(p, new)
 
 #else /* userspace: userlib and host unit tests */
 
@@ -93,6 +95,7 @@ typedef __u64 u64;
 					    __ATOMIC_SEQ_CST,		\
 					    __ATOMIC_SEQ_CST);		\
 	})
+#define magpie_xchg(p, new)		__atomic_exchange_n(p, new, __ATOMIC_SEQ_CST)
 
 /* @flags exists for the kernel's irqsave; here it is only set. */
 #define magpie_lock_t			pthread_mutex_t

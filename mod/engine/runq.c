@@ -13,8 +13,9 @@
  *   was overwritten under it necessarily lost the race for @head (the
  *   owner only reuses slots below the current head), so its CAS fails and
  *   it drops what it read.
- * - runnext is only ever swapped by CAS, which orders the task's contents
- *   (written before it was queued) with whoever takes it.
+ * - runnext is set by the owner's exchange and taken by anyone's CAS,
+ *   both fully ordered: they order the task's contents (written before it
+ *   was queued) with whoever takes it.
  */
 #include "runq.h"
 
@@ -114,31 +115,6 @@ bool magpie_runq_put_full(struct magpie_runq *q, struct magpie_runq_node *node,
 	}
 }
 EXPORT_SYMBOL_FOR_MAGPIE_TESTS(magpie_runq_put_full);
-
-/**
- * magpie_runq_put_next() - make a task the next one the owner runs
- * @q: the owner's queue
- * @node: the task
- * @overflow: as for magpie_runq_put(); the task @node displaces from
- *	runnext goes to the ring's tail
- *
- * Context: the owner of @q.
- * Return: true when @overflow was filled.
- */
-bool magpie_runq_put_next(struct magpie_runq *q, struct magpie_runq_node *node,
-			  struct magpie_runq_list *overflow)
-{
-	struct magpie_runq_node *old;
-
-	/* A thief may take runnext at any time, hence the CAS loop. */
-	do {
-		old = magpie_load_relaxed(&q->runnext);
-	} while (!magpie_cas(&q->runnext, old, node));
-	if (!old)
-		return false;
-	return magpie_runq_put(q, old, overflow);
-}
-EXPORT_SYMBOL_FOR_MAGPIE_TESTS(magpie_runq_put_next);
 
 /**
  * magpie_runq_get_if() - take the newest task that fits, runnext first

@@ -214,8 +214,32 @@ static inline bool magpie_runq_put(struct magpie_runq *q, struct magpie_runq_nod
 	return magpie_runq_put_full(q, node, overflow);
 }
 
-bool magpie_runq_put_next(struct magpie_runq *q, struct magpie_runq_node *node,
-			  struct magpie_runq_list *overflow);
+/**
+ * magpie_runq_put_next() - make a task the next one the owner runs
+ * @q: the owner's queue
+ * @node: the task
+ * @overflow: as for magpie_runq_put(); the task @node displaces from
+ *	runnext goes to the ring's tail
+ *
+ * Inline: a worker's every spawn comes here.
+ *
+ * Context: the owner of @q.
+ * Return: true when @overflow was filled.
+ */
+static inline bool magpie_runq_put_next(struct magpie_runq *q, struct magpie_runq_node *node,
+					struct magpie_runq_list *overflow)
+{
+	/*
+	 * One exchange, no loop: a thief's CAS may take the old task at any
+	 * time, before (we get NULL) or never. Fully ordered, so a thief that
+	 * takes @node sees what was written to it, as it does through @tail.
+	 */
+	struct magpie_runq_node *old = magpie_xchg(&q->runnext, node);
+
+	if (likely(!old))
+		return false;
+	return magpie_runq_put(q, old, overflow);
+}
 struct magpie_runq_node *magpie_runq_get_if(struct magpie_runq *q,
 					    bool (*fit)(struct magpie_runq_node *node, void *arg),
 					    void *arg);
