@@ -69,7 +69,7 @@ static inline u32 mgp_run_head_state(const struct mgp_arena *a, u32 p, u8 *state
 	u8 st = mgp_load(&rec->state);
 	u32 h = p;
 
-	if (st == MGP_PG_TAIL) {
+	if (st == MGP_PG_TAIL || st == MGP_PG_SPAN_TAIL) {
 		h = mgp_load(&rec->next);
 		if (h >= a->nr_pages)
 			return MGP_NIL;
@@ -114,20 +114,38 @@ static inline unsigned int mgp_span_object_class(const struct mgp_arena *a, u32 
 /*
  * The size class of @p when it is the start of an object in a live span of
  * @a, else 0 (anything else: the slow path's mgp_lookup() tells what).
+ * One record and the class's geometry: a span's head and tails both name
+ * the class, and a SPAN_TAIL its head, never stale (struct mgp_page).
  */
 static inline unsigned int mgp_small_class_of(const struct mgp_arena *a, const void *p)
 {
 	/* One compare: a pointer below the data area wraps to a huge offset. */
 	uintptr_t off = (uintptr_t)p - (uintptr_t)a->data;
-	u8 state;
-	u32 h;
+	const struct mgp_page *rec;
+	unsigned int c;
+	u32 pg, h;
+	u8 st;
 
 	if (unlikely(off >= (uintptr_t)a->nr_pages << MGP_PAGE_SHIFT))
 		return 0;
-	h = mgp_run_head_state(a, (u32)(off >> MGP_PAGE_SHIFT), &state);
-	if (unlikely(h == MGP_NIL || state != MGP_PG_SPAN))
+	pg = (u32)(off >> MGP_PAGE_SHIFT);
+	rec = &a->pages[pg];
+	st = mgp_load(&rec->state);
+	if (st == MGP_PG_SPAN)
+		h = pg;
+	else if (likely(st == MGP_PG_SPAN_TAIL))
+		h = mgp_load(&rec->next);
+	else
 		return 0;
-	return mgp_span_object_class(a, h, off - ((uintptr_t)h << MGP_PAGE_SHIFT));
+	c = mgp_load(&rec->class);
+	/*
+	 * A head past @pg wraps the offset into the span, too: it fails the
+	 * geometry's bound like any offset outside the span's objects.
+	 */
+	if (unlikely(!c || c >= MAGPIE_NR_SIZECLASSES ||
+		     !mgp_object_start(a, c, off - ((uintptr_t)h << MGP_PAGE_SHIFT))))
+		return 0;
+	return c;
 }
 
 /*

@@ -53,6 +53,8 @@ MAGPIE_STATIC_ASSERT(sizeof(struct magpie_arena_header) <= MGP_PAGE_SIZE, "heade
 enum mgp_page_state {
 	MGP_PG_NONE = 0,	/* never part of a run (descriptor pages) */
 	MGP_PG_TAIL,		/* a page after the first of a run: ->next is the head */
+	MGP_PG_SPAN_TAIL,	/* a page after the first of a live span: ->next is
+				 * the head, ->class the span's class */
 	MGP_PG_FREE,		/* head of a free run in the heap */
 	MGP_PG_CACHED,		/* head of a free run kept backed for reuse */
 	MGP_PG_SPAN,		/* head of a span of class ->class */
@@ -62,17 +64,21 @@ enum mgp_page_state {
 /**
  * struct mgp_page - the metadata record of one data page
  * @state: enum mgp_page_state
- * @class: SPAN: the size class; FREE: 1 when the run may hold non-zero bytes
+ * @class: SPAN, SPAN_TAIL: the size class; FREE: 1 when the run may hold
+ *	non-zero bytes
  * @stamp: CACHED: the millisecond clock (mod 2^16) when it was cached
  * @npages: heads: the run's length
- * @next: FREE and CACHED heads: next run on the list; TAIL: the head
+ * @next: FREE and CACHED heads: next run on the list; TAILs: the head
  * @prev: FREE and CACHED heads: previous run on the list
  *
  * Only heads of current runs carry a head state: a head absorbed by a
- * merge becomes a TAIL. Every page of a span and the last page of every
- * run are TAILs naming their head. Any other TAIL may be stale, which is
- * why a lookup always checks that the head it names is a head whose run
- * covers the page. Written under the heap lock; @state, @class, @npages
+ * merge becomes a TAIL. Every page after the first of a live span is a
+ * SPAN_TAIL naming its head and class, and the last page of every other
+ * run a TAIL naming its head. A SPAN_TAIL is never stale: a span's tails
+ * become TAILs when its run is freed, so a free finds an object's span
+ * and class in its page's record alone (fastpath.h). Any other TAIL may
+ * be stale, which is why a lookup checks that the head it names is a head
+ * whose run covers the page. Written under the heap lock; @state, @class, @npages
  * and @next are also read without it, so every access is a relaxed atomic
  * (see mgp_lookup() for why relaxed is enough).
  */

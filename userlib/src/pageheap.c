@@ -49,6 +49,13 @@ static void pg_tail(struct mgp_arena *a, u32 p, u32 head)
 	mgp_store(&pg(a, p)->state, (u8)MGP_PG_TAIL);
 }
 
+static void pg_span_tail(struct mgp_arena *a, u32 p, u32 head, u8 class)
+{
+	mgp_store(&pg(a, p)->next, head);
+	mgp_store(&pg(a, p)->class, class);
+	mgp_store(&pg(a, p)->state, (u8)MGP_PG_SPAN_TAIL);
+}
+
 /* Milliseconds mod 2^16; cached runs are aged with it (30 s at most). */
 static u16 mgp_now_ms(void)
 {
@@ -306,10 +313,10 @@ static u32 cache_take(struct mgp_arena *a, u32 n)
 /* ---- runs in use ---- */
 
 /*
- * Marks [s, s + n) in use. Every page of a span names its head (objects
- * start on any of them); a large run needs its head and last page only:
- * its interior is never a valid pointer to free, and a stale record there
- * names no run that covers it (mgp_run_head()).
+ * Marks [s, s + n) in use. Every page of a span names its head and class
+ * (objects start on any of them); a large run needs its head and last
+ * page only: its interior is never a valid pointer to free, and a stale
+ * record there names no run that covers it (mgp_run_head()).
  */
 static void run_mark(struct mgp_arena *a, u32 s, u32 n, u8 state, u8 class)
 {
@@ -318,7 +325,7 @@ static void run_mark(struct mgp_arena *a, u32 s, u32 n, u8 state, u8 class)
 	pg_head(a, s, state, class, n);
 	if (state == MGP_PG_SPAN) {
 		for (i = 1; i < n; i++)
-			pg_tail(a, s + i, s);
+			pg_span_tail(a, s + i, s, class);
 	} else if (n > 1) {
 		pg_tail(a, s + n - 1, s);
 	}
@@ -395,8 +402,12 @@ u32 mgp_heap_alloc(struct mgp_arena *a, u32 npages, u32 align_pages, u8 state,
 /* Caches (or, without a cache, releases) the run at @head; heap lock held. */
 static void heap_free_locked(struct mgp_arena *a, u32 head)
 {
-	u32 n = pg_npages(a, head);
+	u32 n = pg_npages(a, head), i;
 
+	/* A SPAN_TAIL is never stale (struct mgp_page): plain tails now. */
+	if (pg_state(a, head) == MGP_PG_SPAN)
+		for (i = 1; i < n; i++)
+			mgp_store(&pg(a, head + i)->state, (u8)MGP_PG_TAIL);
 	a->in_use_pages -= n;
 	pg_head(a, head, MGP_PG_CACHED, 0, n);
 	pg(a, head)->stamp = mgp_now_ms();

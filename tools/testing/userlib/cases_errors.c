@@ -196,6 +196,63 @@ MT_CASE(double_frees)
 	mgp_arena_close(a);
 }
 
+/*
+ * A pointer into the middle page of a span whose run went back to the heap
+ * and was released (so its first word no longer holds the free key): the
+ * span's tail records said "live span" and must not any more, or the free
+ * fast path would take it into the magazine and hand it out twice. (The
+ * run's last page is rewritten anyway when it becomes free; a middle page
+ * is not.)
+ */
+MT_CASE(freed_span_tail)
+{
+	struct mgp_arena *a = ut_arena(64 << 20, 0, 0);
+	char *objs[64], *mid = NULL;
+	unsigned int i, n = 0;
+	struct mgp_stats st;
+	u32 pg = 0;
+
+	/* 1408-byte objects: three-page spans, some starting on the middle one. */
+	while (!mid && n < 64) {
+		objs[n] = mgp_alloc(a, 1408);
+		MT_EXPECT_TRUE(objs[n] != NULL);
+		if (!objs[n])
+			break;
+		pg = (u32)((objs[n] - a->data) >> MGP_PAGE_SHIFT);
+		if (a->pages[pg].state == MGP_PG_SPAN_TAIL && a->pages[pg].next == pg - 1)
+			mid = objs[n];
+		n++;
+	}
+	MT_EXPECT_TRUE(mid != NULL);
+	if (!mid)
+		goto out;
+	MT_EXPECT_EQ(a->pages[pg].class, magpie_size_to_class(1408));
+	for (i = 0; i < n; i++)
+		MT_EXPECT_EQ(mgp_free(a, objs[i]), 0);
+	/* The span goes back to the heap, and the trim releases its pages. */
+	MT_EXPECT_EQ(mgp_arena_trim(a), 0);
+	MT_EXPECT_EQ(a->pages[pg].state, MGP_PG_TAIL);
+	MT_EXPECT_EQ(*(u64 *)mid, 0);
+	/* Inside a released run: not even a double free it can vouch for. */
+	UT_EXPECT_ERR(mgp_free(a, mid), -1, EINVAL);
+	/* Nothing was taken in: no address is handed out twice. */
+	for (i = 0; i < 64; i++) {
+		objs[i] = mgp_alloc(a, 1408);
+		MT_EXPECT_TRUE(objs[i] != NULL);
+		for (n = 0; n < i; n++)
+			MT_EXPECT_TRUE(objs[n] != objs[i]);
+	}
+	for (i = 0; i < 64; i++)
+		MT_EXPECT_EQ(mgp_free(a, objs[i]), 0);
+	MT_EXPECT_EQ(mgp_arena_trim(a), 0);
+	MT_EXPECT_EQ(mgp_arena_stats(a, &st), 0);
+	MT_EXPECT_EQ(st.bad_frees, 1);
+	MT_EXPECT_EQ(st.double_frees, 0);
+	MT_EXPECT_EQ(st.bytes_in_use, 0);
+out:
+	mgp_arena_close(a);
+}
+
 /* Running out of room is ENOMEM, leaves the arena whole, and is undone by frees. */
 MT_CASE(exhaustion)
 {
@@ -241,6 +298,7 @@ MT_CASE_LIST(error_cases) = {
 	MT_CASE_ENTRY(interior_pointers),
 	MT_CASE_ENTRY(object_starts_exact),
 	MT_CASE_ENTRY(double_frees),
+	MT_CASE_ENTRY(freed_span_tail),
 	MT_CASE_ENTRY(exhaustion),
 	{}
 };
