@@ -240,6 +240,7 @@ static inline bool magpie_runq_put_next(struct magpie_runq *q, struct magpie_run
 		return false;
 	return magpie_runq_put(q, old, overflow);
 }
+
 struct magpie_runq_node *magpie_runq_get_if(struct magpie_runq *q,
 					    bool (*fit)(struct magpie_runq_node *node, void *arg),
 					    void *arg);

@@ -53,8 +53,7 @@ MAGPIE_STATIC_ASSERT(sizeof(struct magpie_arena_header) <= MGP_PAGE_SIZE, "heade
 enum mgp_page_state {
 	MGP_PG_NONE = 0,	/* never part of a run (descriptor pages) */
 	MGP_PG_TAIL,		/* a page after the first of a run: ->next is the head */
-	MGP_PG_SPAN_TAIL,	/* a page after the first of a live span: ->next is
-				 * the head, ->class the span's class */
+	MGP_PG_SPAN_TAIL,	/* a later page of a live span: ->next, ->class */
 	MGP_PG_FREE,		/* head of a free run in the heap */
 	MGP_PG_CACHED,		/* head of a free run kept backed for reuse */
 	MGP_PG_SPAN,		/* head of a span of class ->class */

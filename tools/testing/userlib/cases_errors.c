@@ -215,7 +215,7 @@ MT_CASE(freed_span_tail)
 	/* 1408-byte objects: three-page spans, some starting on the middle one. */
 	while (!mid && n < 64) {
 		objs[n] = mgp_alloc(a, 1408);
-		MT_EXPECT_TRUE(objs[n] != NULL);
+		MT_EXPECT_TRUE(objs[n]);
 		if (!objs[n])
 			break;
 		pg = (u32)((objs[n] - a->data) >> MGP_PAGE_SHIFT);
@@ -223,7 +223,7 @@ MT_CASE(freed_span_tail)
 			mid = objs[n];
 		n++;
 	}
-	MT_EXPECT_TRUE(mid != NULL);
+	MT_EXPECT_TRUE(mid);
 	if (!mid)
 		goto out;
 	MT_EXPECT_EQ(a->pages[pg].class, magpie_size_to_class(1408));
@@ -238,7 +238,7 @@ MT_CASE(freed_span_tail)
 	/* Nothing was taken in: no address is handed out twice. */
 	for (i = 0; i < 64; i++) {
 		objs[i] = mgp_alloc(a, 1408);
-		MT_EXPECT_TRUE(objs[i] != NULL);
+		MT_EXPECT_TRUE(objs[i]);
 		for (n = 0; n < i; n++)
 			MT_EXPECT_TRUE(objs[n] != objs[i]);
 	}
