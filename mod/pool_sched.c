@@ -25,7 +25,6 @@
 #include <linux/kthread.h>
 #include <linux/mm.h>
 #include <linux/preempt.h>
-#include <linux/random.h>
 #include <linux/sched/clock.h>
 #include <linux/uaccess.h>
 
