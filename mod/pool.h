@@ -334,13 +334,6 @@ int magpie_m_main(void *arg);
 int magpie_spare_main(void *arg);
 
 /*
- * The M current is, if any. With @off_cpu, also a bound M that runs off
- * its CPU: one in the middle of a task when its CPU went offline goes on
- * running it elsewhere (the scheduler breaks the binding; the thread keeps
- * PF_NO_SETAFFINITY). Only waits ask for it (magpie_current_m_any()), to
- * keep every other bound kthread that submits tasks off the slow path.
- */
-/*
  * The M bound to this CPU when current is it, else NULL: the usual
  * answer of magpie_m_of_current(), in one look at this CPU's P. It rests
  * on current alone, so a migration after the read cannot make it wrong,
@@ -356,6 +349,13 @@ static __always_inline struct magpie_m *magpie_m_bound_here(void)
 	return m && m->task == current ? m : NULL;
 }
 
+/*
+ * The M current is, if any. With @off_cpu, also a bound M that runs off
+ * its CPU: one in the middle of a task when its CPU went offline goes on
+ * running it elsewhere (the scheduler breaks the binding; the thread keeps
+ * PF_NO_SETAFFINITY). Only waits ask for it (magpie_current_m_any()), to
+ * keep every other bound kthread that submits tasks off the slow path.
+ */
 static __always_inline struct magpie_m *magpie_m_of_current(bool off_cpu)
 {
 	struct magpie_m *m = magpie_m_bound_here();

@@ -239,15 +239,20 @@ static __always_inline bool magpie_fork_inline(struct magpie_m *m, void (*fn)(vo
  * magpie_fork() from anything but the M bound to this CPU (a spare, or
  * outside the pool), and every child that is queued or refused: out of
  * line, so that the common inline child costs the checks and one call
- * and no frame for the queueing (TCG shows each saved register).
+ * and no frame for the queueing (TCG shows each saved register). @bound:
+ * the bound M that the fast path found and could not run the child on,
+ * or NULL when it found none.
  */
-static noinline int magpie_fork_slow(void (*fn)(void *arg), void *arg,
-				     struct magpie_wg *wg, gfp_t gfp)
+static noinline int magpie_fork_slow(void (*fn)(void *arg), void *arg, struct magpie_wg *wg,
+				     gfp_t gfp, struct magpie_m *bound)
 {
-	struct magpie_m *m = in_task() ? magpie_m_of_current(false) : NULL;
+	struct magpie_m *m = bound;
 
-	if (m && magpie_fork_inline(m, fn, arg, wg))
-		return 0;
+	if (!m && in_task()) {
+		m = magpie_m_of_current(false);
+		if (m && magpie_fork_inline(m, fn, arg, wg))
+			return 0;
+	}
 	if (!wg)
 		return -EINVAL;
 	return PTR_ERR_OR_ZERO(magpie_task_new(fn, arg, wg, gfp, false, !!m));
@@ -283,7 +288,7 @@ int magpie_fork(void (*fn)(void *arg), void *arg, struct magpie_wg *wg, gfp_t gf
 
 	if (likely(m) && magpie_fork_inline(m, fn, arg, wg))
 		return 0;
-	return magpie_fork_slow(fn, arg, wg, gfp);
+	return magpie_fork_slow(fn, arg, wg, gfp, m);
 }
 EXPORT_SYMBOL_GPL(magpie_fork);
 

@@ -177,9 +177,10 @@ static void bench_noop_all(void)
 /* ---- fork-join fib ---- */
 
 /*
- * A node of the tree as tasks. Kept to what a task needs: the kernel
- * zeroes locals (INIT_STACK_ALL_ZERO), so a work_struct here would cost
- * every node two string stores the workqueue peer needs and magpie not.
+ * A node of the tree as tasks. Kept to what a task needs: a kernel with
+ * INIT_STACK_ALL_ZERO (Debian's, and ours) zeroes locals, so a
+ * work_struct here would cost every node two string stores that only the
+ * workqueue peer needs.
  */
 struct bench_fib {
 	unsigned int n;

@@ -200,9 +200,9 @@ MT_CASE(double_frees)
  * A pointer into the middle page of a span whose run went back to the heap
  * and was released (so its first word no longer holds the free key): the
  * span's tail records said "live span" and must not any more, or the free
- * fast path would take it into the magazine and hand it out twice. (The
- * run's last page is rewritten anyway when it becomes free; a middle page
- * is not.)
+ * fast path would take it into the magazine and hand it out twice. (A
+ * released run's last page is rewritten when it does not merge with a
+ * free run after it; a middle page never is.)
  */
 MT_CASE(freed_span_tail)
 {
