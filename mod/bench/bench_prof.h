@@ -3,7 +3,8 @@
  * A sampling profiler for the benchmark modules (parameter profile=1):
  * while one side of a benchmark runs, a pinned hrtimer on every online
  * CPU records the kernel address each tick interrupted, and at the end
- * the functions with the most samples are logged with their share. It
+ * the functions with the most samples are logged with their share, then
+ * the instructions with the most (symbol+offset, for objdump -d). It
  * needs no perf events (the benchmark kernels have none, and TCG has no
  * PMU to drive them). Under TCG a sample costs about as much as a short
  * task, so a profiled run is slower than an unprofiled one; its figures
@@ -247,9 +248,39 @@ static void bench_prof_report(const char *label, const char *who,
 			syms[i].count * 1000 / max(nr, 1U) % 10, syms[i].name);
 }
 
+#define BENCH_PROF_HOT		16	/* instructions listed */
+
+/*
+ * Logs the @nr samples' (as left by bench_prof_report(): equal addresses
+ * neighbours) most frequent instructions, as symbol+offset, to be read
+ * against the disassembly. A sample charged to a caller has no
+ * instruction of its own and is left out.
+ */
+static void bench_prof_hot(const char *label, struct bench_prof_sample *ips, unsigned int nr)
+{
+	struct { unsigned long ip; unsigned int count; } hot[BENCH_PROF_HOT] = {};
+	unsigned int i, j, k;
+
+	for (i = 0; i < nr; i = j) {
+		for (j = i + 1; j < nr && ips[j].ip == ips[i].ip && ips[j].top == ips[i].top; j++)
+			;
+		if (ips[i].top == BENCH_PROF_CALLER || j - i <= hot[BENCH_PROF_HOT - 1].count)
+			continue;
+		/* Insertion into the sorted few. */
+		for (k = BENCH_PROF_HOT - 1; k && hot[k - 1].count < j - i; k--)
+			hot[k] = hot[k - 1];
+		hot[k].ip = ips[i].ip;
+		hot[k].count = j - i;
+	}
+	for (k = 0; k < BENCH_PROF_HOT && hot[k].count; k++)
+		pr_info("profile %s hot: %5u.%u%% %pS\n", label,
+			hot[k].count * 100 / max(nr, 1U),
+			hot[k].count * 1000 / max(nr, 1U) % 10, (void *)hot[k].ip);
+}
+
 /*
  * Stops sampling and logs the top functions under @label: over all CPUs,
- * then each CPU's own.
+ * then each CPU's own; then the hottest instructions over all CPUs.
  */
 static void bench_prof_stop(bool started, const char *label)
 {
@@ -282,6 +313,7 @@ static void bench_prof_stop(bool started, const char *label)
 	if (lost)
 		pr_info("profile %s: %u samples lost to full buffers\n", label, lost);
 	bench_prof_report(label, "all", all, nr, BENCH_PROF_TOP, syms, name);
+	bench_prof_hot(label, all, nr);
 	for_each_possible_cpu(cpu) {
 		struct bench_prof_cpu *pc = per_cpu_ptr(&bench_prof_cpus, cpu);
 
