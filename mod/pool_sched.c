@@ -347,7 +347,7 @@ static __always_inline struct magpie_task *magpie_find_once(struct magpie_pool *
 	p = this_cpu_ptr(pool->ps);
 	nr_ps = max(atomic_read(&pool->nr_online), 1);
 	if (++p->schedtick % MAGPIE_FAIR_TICK == 0) {
-		node = magpie_gqueue_get(&pool->global, &p->runq, nr_ps);
+		node = magpie_gqueue_get(&pool->global, &p->runq, nr_ps, 1);
 		if (node) {
 			p->stats.from_global++;
 			goto out;
@@ -366,7 +366,7 @@ static __always_inline struct magpie_task *magpie_find_once(struct magpie_pool *
 			p->stats.from_local++;
 		goto out;
 	}
-	node = magpie_gqueue_get(&pool->global, &p->runq, nr_ps);
+	node = magpie_gqueue_get(&pool->global, &p->runq, nr_ps, 0);
 	if (node) {
 		p->stats.from_global++;
 		goto out;
@@ -451,7 +451,7 @@ struct magpie_task *magpie_find_deeper(struct magpie_pool *pool, struct magpie_m
 	node = magpie_runq_get_if(&p->runq, magpie_task_deeper, &depth);
 	if (!node) {
 		node = magpie_gqueue_get(&pool->global, &p->runq,
-					 max(atomic_read(&pool->nr_online), 1));
+					 max(atomic_read(&pool->nr_online), 1), 0);
 		node = magpie_keep_if_deeper(pool, p, node, depth);
 	}
 	if (!node) {

@@ -342,14 +342,18 @@ EXPORT_SYMBOL_FOR_MAGPIE_TESTS(magpie_gqueue_put);
  * @gq: the queue
  * @q: the caller's own run queue, which receives all but one of the tasks
  * @nr_ps: how many Ps share the global queue
+ * @max: take at most this many; 0 for no limit of the caller's
  *
- * Takes len / @nr_ps + 1 tasks (Go's globrunqget), at most half a ring.
+ * Takes len / @nr_ps + 1 tasks (Go's globrunqget), at most @max and at
+ * most half a ring. A fairness look takes one, as Go's does: a batch
+ * would keep the caller's ring fed from the global queue, and a ring the
+ * caller should steal from would keep spilling into it.
  *
  * Context: the owner of @q.
  * Return: the oldest task taken, to run now, or NULL.
  */
 struct magpie_runq_node *magpie_gqueue_get(struct magpie_gqueue *gq,
-					   struct magpie_runq *q, u32 nr_ps)
+					   struct magpie_runq *q, u32 nr_ps, u32 max)
 {
 	struct magpie_runq_node *first, *node, *next;
 	struct magpie_runq_list overflow;
@@ -367,6 +371,8 @@ struct magpie_runq_node *magpie_gqueue_get(struct magpie_gqueue *gq,
 	n = n / (nr_ps ? nr_ps : 1) + 1;
 	if (n > gq->list.len)
 		n = gq->list.len;
+	if (max && n > max)
+		n = max;
 	if (n > MAGPIE_RUNQ_SIZE / 2)
 		n = MAGPIE_RUNQ_SIZE / 2;
 	first = gq->list.head;

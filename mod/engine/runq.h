@@ -248,7 +248,7 @@ struct magpie_runq_node *magpie_runq_steal(struct magpie_runq *thief,
 					   struct magpie_runq *victim,
 					   bool steal_next, u32 *taken);
 struct magpie_runq_node *magpie_gqueue_get(struct magpie_gqueue *gq,
-					   struct magpie_runq *q, u32 nr_ps);
+					   struct magpie_runq *q, u32 nr_ps, u32 max);
 
 /* Everything at once, by any thread (a CPU going offline). */
 u32 magpie_runq_drain(struct magpie_runq *q, struct magpie_runq_list *out);

@@ -226,7 +226,7 @@ MT_CASE(runq_steal_half)
 	MT_EXPECT_EQ(over.len, 0u);
 }
 
-/* The global queue hands out len / nr_ps + 1 tasks, FIFO. */
+/* The global queue hands out len / nr_ps + 1 tasks, FIFO, at most max. */
 MT_CASE(runq_global_fair_share)
 {
 	struct magpie_runq_node *n = mt_nodes(test);
@@ -237,23 +237,42 @@ MT_CASE(runq_global_fair_share)
 	int i;
 
 	magpie_gqueue_init(gq);
-	MT_EXPECT_NULL(magpie_gqueue_get(gq, q, 2));
+	MT_EXPECT_NULL(magpie_gqueue_get(gq, q, 2, 0));
 	magpie_runq_list_init(&batch);
 	for (i = 0; i < 9; i++)
 		magpie_runq_list_add(&batch, &n[i]);
 	magpie_gqueue_put_list(gq, &batch);
 	magpie_gqueue_put(gq, &n[9]);
 	MT_EXPECT_EQ(magpie_gqueue_len(gq), 10u);
-	MT_EXPECT_PTR_EQ(magpie_gqueue_get(gq, q, 2), &n[0]);
+	MT_EXPECT_PTR_EQ(magpie_gqueue_get(gq, q, 2, 0), &n[0]);
 	MT_EXPECT_EQ(magpie_runq_len(q), 5u);
 	MT_EXPECT_EQ(magpie_gqueue_len(gq), 4u);
 	for (i = 1; i < 6; i++)
 		MT_EXPECT_PTR_EQ(magpie_runq_get(q, &was_next), &n[i]);
-	MT_EXPECT_PTR_EQ(magpie_gqueue_get(gq, q, 1), &n[6]);
+	MT_EXPECT_PTR_EQ(magpie_gqueue_get(gq, q, 1, 0), &n[6]);
 	MT_EXPECT_EQ(magpie_gqueue_len(gq), 0u);
 	for (i = 7; i < 10; i++)
 		MT_EXPECT_PTR_EQ(magpie_runq_get(q, &was_next), &n[i]);
-	MT_EXPECT_NULL(magpie_gqueue_get(gq, q, 1));
+	MT_EXPECT_NULL(magpie_gqueue_get(gq, q, 1, 0));
+
+	/* A cap: a fairness look takes one task and fills no ring. */
+	magpie_runq_list_init(&batch);
+	for (i = 0; i < 10; i++)
+		magpie_runq_list_add(&batch, &n[i]);
+	magpie_gqueue_put_list(gq, &batch);
+	MT_EXPECT_PTR_EQ(magpie_gqueue_get(gq, q, 2, 1), &n[0]);
+	MT_EXPECT_EQ(magpie_runq_len(q), 0u);
+	MT_EXPECT_EQ(magpie_gqueue_len(gq), 9u);
+	MT_EXPECT_PTR_EQ(magpie_gqueue_get(gq, q, 1, 3), &n[1]);
+	MT_EXPECT_EQ(magpie_runq_len(q), 2u);
+	MT_EXPECT_EQ(magpie_gqueue_len(gq), 6u);
+	for (i = 2; i < 4; i++)
+		MT_EXPECT_PTR_EQ(magpie_runq_get(q, &was_next), &n[i]);
+	MT_EXPECT_PTR_EQ(magpie_gqueue_get(gq, q, 1, 0), &n[4]);
+	MT_EXPECT_EQ(magpie_gqueue_len(gq), 0u);
+	for (i = 5; i < 10; i++)
+		MT_EXPECT_PTR_EQ(magpie_runq_get(q, &was_next), &n[i]);
+	MT_EXPECT_NULL(magpie_runq_get(q, &was_next));
 
 	/* Never more than half a ring at once; what does not fit goes back. */
 	magpie_runq_list_init(&batch);
@@ -263,7 +282,7 @@ MT_CASE(runq_global_fair_share)
 	magpie_runq_list_init(&batch);
 	for (i = 400; i < MT_NR_NODES; i++)
 		MT_EXPECT_TRUE(!magpie_runq_put(q, &n[i], &batch));
-	MT_EXPECT_PTR_EQ(magpie_gqueue_get(gq, q, 1), &n[0]);
+	MT_EXPECT_PTR_EQ(magpie_gqueue_get(gq, q, 1, 0), &n[0]);
 	MT_EXPECT_EQ(batch.len, 0u);
 	MT_EXPECT_EQ(magpie_runq_len(q), MAGPIE_RUNQ_SIZE / 2u);
 	/* Every task is still somewhere, exactly once (n[0] is ours). */

@@ -48,14 +48,14 @@ static struct magpie_runq_node *find(int me, unsigned int *seed, unsigned long t
 	int i;
 
 	if (tick % 61 == 0) {
-		node = magpie_gqueue_get(&global, &queues[me], NR_OWNERS);
+		node = magpie_gqueue_get(&global, &queues[me], NR_OWNERS, 0);
 		if (node)
 			return node;
 	}
 	node = magpie_runq_get(&queues[me], &was_next);
 	if (node)
 		return node;
-	node = magpie_gqueue_get(&global, &queues[me], NR_OWNERS);
+	node = magpie_gqueue_get(&global, &queues[me], NR_OWNERS, 0);
 	if (node)
 		return node;
 	for (i = 0; i < NR_OWNERS; i++) {
