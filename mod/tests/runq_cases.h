@@ -24,6 +24,38 @@ static struct magpie_runq *mt_runq(MT_TEST *test)
 	return q;
 }
 
+/* Appends n[@from..@to) to the global queue in one batch. */
+static void mt_gqueue_put_range(struct magpie_gqueue *gq, struct magpie_runq_node *n,
+				int from, int to)
+{
+	struct magpie_runq_list batch;
+	int i;
+
+	magpie_runq_list_init(&batch);
+	for (i = from; i < to; i++)
+		magpie_runq_list_add(&batch, &n[i]);
+	magpie_gqueue_put_list(gq, &batch);
+}
+
+/*
+ * One share of the global queue (@nr_ps, @max as for magpie_gqueue_get()):
+ * n[@first] to run, the next @ring tasks in @q (taken here, in order), and
+ * @left still global.
+ */
+static void mt_expect_share(MT_TEST *test, struct magpie_gqueue *gq, struct magpie_runq *q,
+			    struct magpie_runq_node *n, u32 nr_ps, u32 max,
+			    int first, u32 ring, u32 left)
+{
+	bool was_next;
+	u32 i;
+
+	MT_EXPECT_PTR_EQ(magpie_gqueue_get(gq, q, nr_ps, max), &n[first]);
+	MT_EXPECT_EQ(magpie_runq_len(q), ring);
+	MT_EXPECT_EQ(magpie_gqueue_len(gq), left);
+	for (i = 1; i <= ring; i++)
+		MT_EXPECT_PTR_EQ(magpie_runq_get(q, &was_next), &n[first + i]);
+}
+
 /* Tasks come out of the ring oldest first; runnext jumps the line. */
 MT_CASE(runq_fifo_and_runnext)
 {
@@ -238,47 +270,22 @@ MT_CASE(runq_global_fair_share)
 
 	magpie_gqueue_init(gq);
 	MT_EXPECT_NULL(magpie_gqueue_get(gq, q, 2, 0));
-	magpie_runq_list_init(&batch);
-	for (i = 0; i < 9; i++)
-		magpie_runq_list_add(&batch, &n[i]);
-	magpie_gqueue_put_list(gq, &batch);
+	mt_gqueue_put_range(gq, n, 0, 9);
 	magpie_gqueue_put(gq, &n[9]);
 	MT_EXPECT_EQ(magpie_gqueue_len(gq), 10u);
-	MT_EXPECT_PTR_EQ(magpie_gqueue_get(gq, q, 2, 0), &n[0]);
-	MT_EXPECT_EQ(magpie_runq_len(q), 5u);
-	MT_EXPECT_EQ(magpie_gqueue_len(gq), 4u);
-	for (i = 1; i < 6; i++)
-		MT_EXPECT_PTR_EQ(magpie_runq_get(q, &was_next), &n[i]);
-	MT_EXPECT_PTR_EQ(magpie_gqueue_get(gq, q, 1, 0), &n[6]);
-	MT_EXPECT_EQ(magpie_gqueue_len(gq), 0u);
-	for (i = 7; i < 10; i++)
-		MT_EXPECT_PTR_EQ(magpie_runq_get(q, &was_next), &n[i]);
+	mt_expect_share(test, gq, q, n, 2, 0, 0, 5, 4);
+	mt_expect_share(test, gq, q, n, 1, 0, 6, 3, 0);
 	MT_EXPECT_NULL(magpie_gqueue_get(gq, q, 1, 0));
 
 	/* A cap: a fairness look takes one task and fills no ring. */
-	magpie_runq_list_init(&batch);
-	for (i = 0; i < 10; i++)
-		magpie_runq_list_add(&batch, &n[i]);
-	magpie_gqueue_put_list(gq, &batch);
-	MT_EXPECT_PTR_EQ(magpie_gqueue_get(gq, q, 2, 1), &n[0]);
-	MT_EXPECT_EQ(magpie_runq_len(q), 0u);
-	MT_EXPECT_EQ(magpie_gqueue_len(gq), 9u);
-	MT_EXPECT_PTR_EQ(magpie_gqueue_get(gq, q, 1, 3), &n[1]);
-	MT_EXPECT_EQ(magpie_runq_len(q), 2u);
-	MT_EXPECT_EQ(magpie_gqueue_len(gq), 6u);
-	for (i = 2; i < 4; i++)
-		MT_EXPECT_PTR_EQ(magpie_runq_get(q, &was_next), &n[i]);
-	MT_EXPECT_PTR_EQ(magpie_gqueue_get(gq, q, 1, 0), &n[4]);
-	MT_EXPECT_EQ(magpie_gqueue_len(gq), 0u);
-	for (i = 5; i < 10; i++)
-		MT_EXPECT_PTR_EQ(magpie_runq_get(q, &was_next), &n[i]);
+	mt_gqueue_put_range(gq, n, 0, 10);
+	mt_expect_share(test, gq, q, n, 2, 1, 0, 0, 9);
+	mt_expect_share(test, gq, q, n, 1, 3, 1, 2, 6);
+	mt_expect_share(test, gq, q, n, 1, 0, 4, 5, 0);
 	MT_EXPECT_NULL(magpie_runq_get(q, &was_next));
 
 	/* Never more than half a ring at once; what does not fit goes back. */
-	magpie_runq_list_init(&batch);
-	for (i = 0; i < 400; i++)
-		magpie_runq_list_add(&batch, &n[i]);
-	magpie_gqueue_put_list(gq, &batch);
+	mt_gqueue_put_range(gq, n, 0, 400);
 	magpie_runq_list_init(&batch);
 	for (i = 400; i < MT_NR_NODES; i++)
 		MT_EXPECT_TRUE(!magpie_runq_put(q, &n[i], &batch));
