@@ -155,12 +155,23 @@ static __always_inline bool magpie_pool_submit(struct magpie_pool *pool, struct 
 	return true;
 }
 
+/* The M a submission comes from, or NULL outside the pool's workers. */
+static __always_inline struct magpie_m *magpie_submitter_m(void)
+{
+	return in_task() ? magpie_m_of_current(false) : NULL;
+}
+
+/*
+ * A new task for @fn(@arg), counted and queued. @m: magpie_submitter_m(),
+ * which the caller may have looked up already. @fork: see
+ * magpie_pool_submit().
+ */
 static __always_inline struct magpie_task *magpie_task_new(void (*fn)(void *arg), void *arg,
 							   struct magpie_wg *wg, gfp_t gfp,
-							   bool cancelable, bool fork)
+							   bool cancelable, bool fork,
+							   struct magpie_m *m)
 {
 	struct magpie_pool *pool = &magpie_pool;
-	struct magpie_m *m = in_task() ? magpie_m_of_current(false) : NULL;
 	struct magpie_task *task;
 
 	if (!fn)
@@ -206,7 +217,8 @@ static __always_inline struct magpie_task *magpie_task_new(void (*fn)(void *arg)
  */
 int magpie_go(void (*fn)(void *arg), void *arg, struct magpie_wg *wg, gfp_t gfp)
 {
-	return PTR_ERR_OR_ZERO(magpie_task_new(fn, arg, wg, gfp, false, false));
+	return PTR_ERR_OR_ZERO(magpie_task_new(fn, arg, wg, gfp, false, false,
+					       magpie_submitter_m()));
 }
 EXPORT_SYMBOL_GPL(magpie_go);
 
@@ -248,14 +260,14 @@ static noinline int magpie_fork_slow(void (*fn)(void *arg), void *arg, struct ma
 {
 	struct magpie_m *m = bound;
 
-	if (!m && in_task()) {
-		m = magpie_m_of_current(false);
+	if (!m) {
+		m = magpie_submitter_m();
 		if (m && magpie_fork_inline(m, fn, arg, wg))
 			return 0;
 	}
 	if (!wg)
 		return -EINVAL;
-	return PTR_ERR_OR_ZERO(magpie_task_new(fn, arg, wg, gfp, false, !!m));
+	return PTR_ERR_OR_ZERO(magpie_task_new(fn, arg, wg, gfp, false, !!m, m));
 }
 
 /**
@@ -306,6 +318,6 @@ EXPORT_SYMBOL_GPL(magpie_fork);
 struct magpie_task *magpie_go_cancelable(void (*fn)(void *arg), void *arg,
 					 struct magpie_wg *wg, gfp_t gfp)
 {
-	return magpie_task_new(fn, arg, wg, gfp, true, false);
+	return magpie_task_new(fn, arg, wg, gfp, true, false, magpie_submitter_m());
 }
 EXPORT_SYMBOL_GPL(magpie_go_cancelable);
