@@ -53,7 +53,7 @@ int mgp_lookup(struct mgp_arena *a, const void *ptr, struct mgp_ref *ref)
 	}
 	if (st != MGP_PG_SPAN)
 		return st == MGP_PG_CACHED ? -EALREADY : -EINVAL;
-	c = mgp_span_object_class(a, h, rel);
+	c = mgp_span_object_class(a, &a->pages[h], rel);
 	if (!c)
 		return -EINVAL;
 	ref->class = c;

@@ -99,12 +99,14 @@ static inline bool mgp_object_start(const struct mgp_arena *a, unsigned int clas
 }
 
 /*
- * The class of span @h (a head whose state is MGP_PG_SPAN) when one of its
- * objects starts @rel bytes into it, else 0.
+ * The class that @rec, a page record of a live span (its head's or a
+ * SPAN_TAIL), names when an object of it starts @rel bytes into the span,
+ * else 0.
  */
-static inline unsigned int mgp_span_object_class(const struct mgp_arena *a, u32 h, uintptr_t rel)
+static inline unsigned int mgp_span_object_class(const struct mgp_arena *a,
+						 const struct mgp_page *rec, uintptr_t rel)
 {
-	unsigned int c = mgp_load(&a->pages[h].class);
+	unsigned int c = mgp_load(&rec->class);
 
 	if (unlikely(!c || c >= MAGPIE_NR_SIZECLASSES || !mgp_object_start(a, c, rel)))
 		return 0;
@@ -122,7 +124,6 @@ static inline unsigned int mgp_small_class_of(const struct mgp_arena *a, const v
 	/* One compare: a pointer below the data area wraps to a huge offset. */
 	uintptr_t off = (uintptr_t)p - (uintptr_t)a->data;
 	const struct mgp_page *rec;
-	unsigned int c;
 	u32 pg, h;
 	u8 st;
 
@@ -137,15 +138,11 @@ static inline unsigned int mgp_small_class_of(const struct mgp_arena *a, const v
 		h = mgp_load(&rec->next);
 	else
 		return 0;
-	c = mgp_load(&rec->class);
 	/*
 	 * A head past @pg wraps the offset into the span, too: it fails the
 	 * geometry's bound like any offset outside the span's objects.
 	 */
-	if (unlikely(!c || c >= MAGPIE_NR_SIZECLASSES ||
-		     !mgp_object_start(a, c, off - ((uintptr_t)h << MGP_PAGE_SHIFT))))
-		return 0;
-	return c;
+	return mgp_span_object_class(a, rec, off - ((uintptr_t)h << MGP_PAGE_SHIFT));
 }
 
 /*
