@@ -11,7 +11,7 @@ set -euo pipefail
 . "$(dirname "$0")/common.sh"
 cd "$MAGPIE_TOP"
 
-for s in ${MAGPIE_BENCH_SUITES:-caches pool arena}; do
+for s in $MAGPIE_BENCH_SUITES; do
 	case $s in
 	caches | pool | arena) ;;
 	*)

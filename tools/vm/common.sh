@@ -12,6 +12,8 @@ MAGPIE_JOBS=${MAGPIE_JOBS:-$(nproc)}
 # The suite that carries linux-source-7.x; override to follow a newer one.
 MAGPIE_BPO_SUITE=${MAGPIE_BPO_SUITE:-trixie-backports}
 MAGPIE_BPO_MIRROR=${MAGPIE_BPO_MIRROR:-http://deb.debian.org/debian}
+# The benchmark suites `make bench` runs (bench.sh); a subset may be named.
+MAGPIE_BENCH_SUITES=${MAGPIE_BENCH_SUITES:-caches pool arena}
 
 mp_log() { printf '[magpie] %s\n' "$*" >&2; }
 mp_die() { printf '[magpie] error: %s\n' "$*" >&2; exit 1; }

@@ -79,7 +79,7 @@ if [ "$mode" = check ] && [ -d "$stdir-helpers" ]; then
 	cp "$stdir-helpers"/* "$root/magpie/helpers/"
 fi
 printf 'MAGPIE_MODE=%s\nMAGPIE_KUNIT=%s\nMAGPIE_BENCH_ARGS="%s"\nMAGPIE_BENCH_SUITES="%s"\nMAGPIE_HOST_BUILD=%s\n' \
-	"$mode" "$kunit" "${MAGPIE_BENCH_ARGS:-}" "${MAGPIE_BENCH_SUITES:-caches pool arena}" \
+	"$mode" "$kunit" "${MAGPIE_BENCH_ARGS:-}" "$MAGPIE_BENCH_SUITES" \
 	"$MAGPIE_BUILD" >"$root/magpie/plan"
 (cd "$root" && find . | cpio -o -H newc --quiet) | gzip -1 >"$out/initramfs.cpio.gz"
 
