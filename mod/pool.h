@@ -135,8 +135,9 @@ struct proc_dir_entry;
  *	here; during that tick and the next the thread most likely still
  *	runs on this CPU, and the P's M is not woken to preempt it [A:
  *	stamped by this CPU, cleared by thieves and waiters]
- * @steal_victim: the P this one last stole from [P]
- * @steal_tail: that P's ring tail right after the steal [P]
+ * @outside_seen: the P whose CPU an outside thread held when this one
+ *	last stole from it or looked for its M (magpie_outside_note()) [P]
+ * @outside_tail: that P's ring tail then [P]
  * @online: the CPU is up and the P takes work [A, written under H]
  * @m: the M bound to this CPU, or NULL before its first online [H;
  *	read locklessly by magpie_current_m()]
@@ -151,8 +152,8 @@ struct magpie_p {
 	struct magpie_task *free_tasks[MAGPIE_P_FREE_TASKS];
 	u32 nr_free_tasks;
 	unsigned long outside_at;
-	struct magpie_p *steal_victim;
-	u32 steal_tail;
+	struct magpie_p *outside_seen;
+	u32 outside_tail;
 	bool online;
 	struct magpie_m *m;
 };
@@ -329,7 +330,7 @@ static inline bool magpie_m_may_nest(struct magpie_m *m)
 	return m->help_depth < MAGPIE_HELP_DEPTH_MAX && !magpie_stack_low();
 }
 
-/* pool_sched.c: finding, running and queueing tasks. */
+/* pool_sched.c: finding and running tasks, the M's loop. */
 int magpie_m_main(void *arg);
 int magpie_spare_main(void *arg);
 
@@ -381,17 +382,21 @@ static __always_inline struct magpie_m *magpie_m_of_current(bool off_cpu)
 
 struct magpie_m *magpie_current_m(void);
 struct magpie_m *magpie_current_m_any(void);
-void magpie_wakep(struct magpie_pool *pool);
-bool magpie_pool_has_work(struct magpie_pool *pool);
 unsigned long magpie_pool_queue_stamp(struct magpie_pool *pool);
 struct magpie_task *magpie_find_deeper(struct magpie_pool *pool, struct magpie_m *m);
 void magpie_run_task(struct magpie_pool *pool, struct magpie_m *m, struct magpie_task *task);
 void magpie_m_stop_spinning(struct magpie_pool *pool, struct magpie_m *m, bool found);
+void magpie_p_drain(struct magpie_pool *pool, unsigned int cpu);
+
+/* pool_park.c: parking and waking Ms. */
+void magpie_wakep(struct magpie_pool *pool);
+bool magpie_pool_has_work(struct magpie_pool *pool);
 void magpie_m_pass_wakeup(struct magpie_pool *pool, struct magpie_m *m);
 bool magpie_m_idle_add(struct magpie_pool *pool, struct magpie_m *m, bool recheck);
 void magpie_m_idle_del(struct magpie_pool *pool, struct magpie_m *m);
-void magpie_p_drain(struct magpie_pool *pool, unsigned int cpu);
 void magpie_outside_sleeps(struct magpie_pool *pool);
+void magpie_outside_note(struct magpie_p *p, struct magpie_p *victim);
+void magpie_global_backlog(struct magpie_pool *pool, struct magpie_p *self);
 bool magpie_free_m_awake_slow(struct magpie_pool *pool);
 
 /* Whether @p's M is awake and no outside submitter holds its CPU. */
@@ -406,7 +411,7 @@ static inline bool magpie_p_free_m_awake(struct magpie_p *p)
 /*
  * Whether an M is awake on a CPU that no outside submitter holds: an M
  * that looks at every queue again before it parks (the handshake at the
- * top of pool_sched.c), and whose running preempts no submitter. Exact
+ * top of pool_park.c), and whose running preempts no submitter. Exact
  * under idle_lock, a hint without it. An outside submitter asks for
  * every task, so the CPU found last time is looked at first.
  */

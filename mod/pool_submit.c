@@ -3,7 +3,7 @@
  * Submitting tasks: magpie_go() and magpie_go_cancelable(), the task
  * descriptors they take (Go's per-P free Gs over the "magpie_task"
  * cache), counting a task in flight and in its group, queueing it, and
- * the wakeup a submission owes (pool_sched.c has the protocol).
+ * the wakeup a submission owes (pool_park.c has the protocol).
  *
  * All of one submission is inline in the two exported functions: under
  * TCG every call and return costs about as much as the work of a short
@@ -135,7 +135,7 @@ static __always_inline bool magpie_pool_submit(struct magpie_pool *pool, struct 
 		preempt_enable();
 		return true;
 	}
-	/* The task is visible before we look for sleepers (file comment). */
+	/* The task is visible before we look for sleepers (pool_park.c). */
 	smp_mb();
 	/*
 	 * A thread outside the pool holds this CPU (magpie_p_taken()). When

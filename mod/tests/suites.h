@@ -11,6 +11,7 @@ extern struct kunit_suite magpie_fault_suite;
 extern struct kunit_suite magpie_pool_suite;
 extern struct kunit_suite magpie_pool_wait_suite;
 extern struct kunit_suite magpie_pool_fork_suite;
+extern struct kunit_suite magpie_pool_outside_suite;
 
 /* pool_fork_kunit.c */
 bool mt_one_cpu(struct kunit *test);

@@ -1,0 +1,306 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * Parking and waking the pool's Ms: the idle list, Go's spinning
+ * protocol on the waker's side, and the CPUs that threads outside the
+ * pool hold while they submit (magpie_p_taken()).
+ *
+ * Waking without storms (Go's proc.go, "Worker thread parking/unparking"):
+ * a new task wakes a parked M only when no M is spinning (looking for
+ * work without sleeping), and the woken M starts out spinning; a spinning
+ * M that finds work stops spinning and, if it was the last spinner, wakes
+ * one more. So at most one M is woken per burst of submissions, and it
+ * fans out only as fast as it finds work. Two Dekker-style handshakes
+ * keep a task from being left behind with everyone asleep:
+ *  - a submitter queues the task, then (smp_mb) reads nr_spinning and
+ *    nr_idle; a parking M puts itself on the idle list, then (smp_mb)
+ *    looks at every queue once more;
+ *  - a spinning M that gives up decrements nr_spinning, then (smp_mb)
+ *    looks at every queue once more.
+ * Either the submitter sees the M, or the M sees the task. A woken M that
+ * may not look for work as a spinner (a worker waiting for a group, which
+ * runs only deeper tasks, or a bound M whose CPU went offline) still
+ * takes the second handshake's part: it looks once more and passes the
+ * wakeup on (magpie_m_pass_wakeup()).
+ */
+#include <linux/sched.h>
+
+#include "compat.h"
+#include "pool.h"
+
+/* Whether any P's ring or the global queue holds a task. */
+bool magpie_pool_has_work(struct magpie_pool *pool)
+{
+	unsigned int cpu;
+
+	if (magpie_gqueue_len(&pool->global))
+		return true;
+	for_each_possible_cpu(cpu)
+		if (!magpie_runq_empty(&per_cpu_ptr(pool->ps, cpu)->runq))
+			return true;
+	return false;
+}
+
+/**
+ * magpie_free_m_awake_slow() - magpie_free_m_awake() past its hint
+ * @pool: the pool
+ *
+ * Looks at every online CPU, and remembers the one it found.
+ *
+ * Return: whether a free M is awake.
+ */
+bool magpie_free_m_awake_slow(struct magpie_pool *pool)
+{
+	unsigned int cpu;
+
+	for_each_online_cpu(cpu) {
+		if (magpie_p_free_m_awake(per_cpu_ptr(pool->ps, cpu))) {
+			WRITE_ONCE(pool->awake_hint, cpu);
+			return true;
+		}
+	}
+	return false;
+}
+
+/*
+ * Takes an idle M to spin, preferring one bound to another CPU (waking
+ * this CPU's own M would only preempt the submitter) and one that may run
+ * anything over a worker waiting for a group (which runs only deeper
+ * tasks; with @helpers false it is not taken at all). Ms whose CPU an
+ * outside submitter holds are passed over while an M on a free CPU is
+ * awake: that M steals what the submitters queue. With every awake M
+ * sharing its CPU with a submitter, or none awake, they are woken like
+ * any other. Ms bound to an offline CPU are never taken.
+ */
+static struct magpie_m *magpie_idle_m_get(struct magpie_pool *pool, bool helpers)
+{
+	int self = raw_smp_processor_id();
+	struct magpie_m *m, *pick = NULL, *taken = NULL, *helper = NULL;
+	unsigned long flags;
+
+	spin_lock_irqsave(&pool->idle_lock, flags);
+	list_for_each_entry(m, &pool->idle_ms, idle_node) {
+		struct magpie_p *p = m->cpu >= 0 ? per_cpu_ptr(pool->ps, m->cpu) : NULL;
+
+		if ((p && !READ_ONCE(p->online)) || (m->helping && !helpers))
+			continue;
+		if (p && magpie_p_taken(p)) {
+			taken = taken ?: m;
+			continue;
+		}
+		if (m->helping) {
+			helper = helper ?: m;
+			continue;
+		}
+		pick = m;
+		if (m->cpu != self)
+			break;
+	}
+	pick = pick ?: helper;
+	if (!pick && taken && !magpie_free_m_awake(pool))
+		pick = taken;
+	if (pick) {
+		list_del(&pick->idle_node);
+		WRITE_ONCE(pick->idle, false);
+		/* Handed over while the M sleeps; it reads them when it wakes. */
+		pick->spinning = true;
+		pick->woken = true;
+		atomic_dec(&pool->nr_idle);
+	}
+	spin_unlock_irqrestore(&pool->idle_lock, flags);
+	return pick;
+}
+
+/* magpie_wakep(), waking a worker waiting for a group only if @helpers. */
+static void magpie_wakep_helpers(struct magpie_pool *pool, bool helpers)
+{
+	struct magpie_m *m;
+
+	if (!atomic_read(&pool->nr_idle) || atomic_read(&pool->nr_spinning))
+		return;
+	/* Only one waker at a time gets to make a spinner. */
+	if (atomic_cmpxchg(&pool->nr_spinning, 0, 1) != 0)
+		return;
+	m = magpie_idle_m_get(pool, helpers);
+	if (!m) {
+		atomic_dec(&pool->nr_spinning);
+		return;
+	}
+	wake_up_process(m->task);
+}
+
+/**
+ * magpie_wakep() - wake a parked M if work may be waiting and nobody looks
+ * @pool: the pool
+ *
+ * Callers have queued work and executed a full barrier since.
+ *
+ * Context: any; takes pool->idle_lock with interrupts off.
+ */
+void magpie_wakep(struct magpie_pool *pool)
+{
+	magpie_wakep_helpers(pool, true);
+}
+
+/**
+ * magpie_m_pass_wakeup() - stop spinning without looking, and pass it on
+ * @pool: the pool
+ * @m: the M, current, made a spinner by a waker
+ *
+ * For a woken M that may not look for work as a spinner: a worker waiting
+ * for a group, which found nothing deeper to run, or a bound M whose CPU
+ * went offline. While it counted as spinning, an M that parked skipped
+ * its own last look at the queues, trusting the spinner (file comment);
+ * so this M looks once more, as a spinner giving up does, and if work
+ * waits, wakes an M that may run anything.
+ */
+void magpie_m_pass_wakeup(struct magpie_pool *pool, struct magpie_m *m)
+{
+	magpie_m_stop_spinning(pool, m, false);
+	/* Pairs with the parking M's barrier: see the file comment. */
+	smp_mb();
+	if (magpie_pool_has_work(pool))
+		magpie_wakep_helpers(pool, false);
+}
+
+/**
+ * magpie_m_idle_add() - put an M on the idle list before it sleeps
+ * @pool: the pool
+ * @m: the M, current
+ * @recheck: look at the queues once more (see the handshake at the top
+ *	of this file); false when the caller knows they hold only work it
+ *	may not run
+ *
+ * Sets the task state to TASK_IDLE before it goes on the list.
+ *
+ * Return: true when the M should schedule(), false when work appeared
+ * (then it is off the list again and running).
+ */
+bool magpie_m_idle_add(struct magpie_pool *pool, struct magpie_m *m, bool recheck)
+{
+	unsigned long flags;
+	bool claimed;
+
+	/* Before we are on the list: a waker's wakeup must not be lost. */
+	set_current_state(TASK_IDLE);
+	spin_lock_irqsave(&pool->idle_lock, flags);
+	m->woken = false;
+	WRITE_ONCE(m->idle, true);
+	list_add(&m->idle_node, &pool->idle_ms);
+	atomic_inc(&pool->nr_idle);
+	spin_unlock_irqrestore(&pool->idle_lock, flags);
+	/* Order the list insertion before the looks below (file comment). */
+	smp_mb();
+	/*
+	 * Work while someone spins is the spinner's to find: it looks again
+	 * after it stops spinning (magpie_find_work()). A waker that already
+	 * took us off the list expects us to look for work.
+	 */
+	claimed = !READ_ONCE(m->idle);
+	if (!claimed && (!recheck || atomic_read(&pool->nr_spinning) ||
+			 !magpie_pool_has_work(pool)) && !kthread_should_stop())
+		return true;
+	__set_current_state(TASK_RUNNING);
+	magpie_m_idle_del(pool, m);
+	return false;
+}
+
+/**
+ * magpie_m_idle_del() - take an M off the idle list if a waker did not
+ * @pool: the pool
+ * @m: the M, current
+ */
+void magpie_m_idle_del(struct magpie_pool *pool, struct magpie_m *m)
+{
+	unsigned long flags;
+
+	spin_lock_irqsave(&pool->idle_lock, flags);
+	if (m->idle) {
+		list_del(&m->idle_node);
+		WRITE_ONCE(m->idle, false);
+		atomic_dec(&pool->nr_idle);
+	}
+	spin_unlock_irqrestore(&pool->idle_lock, flags);
+}
+
+/*
+ * An M that comes back to a P whose ring has not grown since its last
+ * look there (a steal, or a look for a parked M to share the global
+ * queue), while a thread outside the pool holds that P's CPU
+ * (magpie_p_taken()), concludes the thread stopped queueing and left
+ * the CPU: the wakeup that follows may pick the CPU's M again. Should the
+ * thread queue more, it stamps again.
+ */
+void magpie_outside_note(struct magpie_p *p, struct magpie_p *victim)
+{
+	u32 tail = magpie_runq_tail(&victim->runq);
+
+	if (p->outside_seen == victim && p->outside_tail == tail && magpie_p_taken(victim))
+		magpie_p_untake(victim);
+	p->outside_seen = victim;
+	p->outside_tail = tail;
+}
+
+/*
+ * An M that took tasks from the global queue and left some there looks
+ * for a parked M to share them. Go needs no such look: whoever spawns
+ * holds a P and runs what is left when it stops. A thread outside the
+ * pool that queued a stream and then went away (exited, or went on
+ * without waiting) wakes nobody, and its CPU's M stays parked, passed
+ * over while the thread held the CPU (magpie_idle_m_get()). It is woken
+ * here once the CPU is free: the stamp ran out, or the P's ring did not
+ * grow between two looks (magpie_outside_note()). While the thread still
+ * queues, the look costs a few loads per batch. Spares are not looked
+ * for: they exist for handoffs.
+ */
+noinline void magpie_global_backlog(struct magpie_pool *pool, struct magpie_p *self)
+{
+	unsigned int cpu;
+
+	if (!atomic_read(&pool->nr_idle) || atomic_read(&pool->nr_spinning))
+		return;
+	for_each_online_cpu(cpu) {
+		struct magpie_p *p = per_cpu_ptr(pool->ps, cpu);
+		struct magpie_m *m = READ_ONCE(p->m);
+
+		if (p == self || !m || !READ_ONCE(m->idle))
+			continue;
+		if (magpie_p_taken(p))
+			magpie_outside_note(self, p);
+		if (!magpie_p_taken(p)) {
+			/* The tasks we left are visible before we look for sleepers. */
+			smp_mb();
+			magpie_wakep(pool);
+			return;
+		}
+	}
+}
+
+/**
+ * magpie_outside_sleeps() - a thread outside the pool is about to sleep
+ * @pool: the pool
+ *
+ * Its CPU is no longer taken (magpie_p_taken()): if tasks it queued
+ * wait, in its P's ring or on the global queue its ring spilled to, an
+ * M may be woken for them at once rather than next tick.
+ *
+ * Context: process context, outside the pool's workers.
+ */
+void magpie_outside_sleeps(struct magpie_pool *pool)
+{
+	bool queued = false;
+	struct magpie_p *p;
+
+	preempt_disable();
+	p = this_cpu_ptr(pool->ps);
+	if (magpie_p_taken(p)) {
+		magpie_p_untake(p);
+		queued = !magpie_runq_empty(&p->runq) ||
+			 magpie_gqueue_len(&pool->global);
+	}
+	preempt_enable();
+	if (!queued)
+		return;
+	/* The stamp before we look for sleepers, as a submitter's task is. */
+	smp_mb();
+	magpie_wakep(pool);
+}
