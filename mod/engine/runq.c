@@ -13,9 +13,11 @@
  *   was overwritten under it necessarily lost the race for @head (the
  *   owner only reuses slots below the current head), so its CAS fails and
  *   it drops what it read.
- * - runnext is set by the owner's exchange and taken by anyone's CAS,
- *   both fully ordered: they order the task's contents (written before it
- *   was queued) with whoever takes it.
+ * - Only the owner fills runnext: with a release store when it is empty
+ *   (nobody else fills it, and thieves only empty it), with an exchange
+ *   when it holds a task a thief may take meanwhile. Anyone takes it by a
+ *   fully ordered CAS, the acquire that pairs with either, so whoever
+ *   takes a task sees its contents (written before it was queued).
  */
 #include "runq.h"
 

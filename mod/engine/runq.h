@@ -55,7 +55,8 @@ struct magpie_runq_list {
  * @tail: index of the next free slot; only the owner writes it, with a
  *	release store that publishes the slot written before
  * @runnext: the task to run next (spawned by the running task), or NULL;
- *	swapped by compare-and-swap, since thieves may take it
+ *	filled only by the owner, emptied by compare-and-swap, since
+ *	thieves may take it
  * @slots: the ring; slot i % MAGPIE_RUNQ_SIZE holds the task of index i
  *	for head <= i < tail
  *
@@ -229,14 +230,25 @@ static inline bool magpie_runq_put(struct magpie_runq *q, struct magpie_runq_nod
 static inline bool magpie_runq_put_next(struct magpie_runq *q, struct magpie_runq_node *node,
 					struct magpie_runq_list *overflow)
 {
-	/*
-	 * One exchange, no loop: a thief's CAS may take the old task at any
-	 * time, before (we get NULL) or never. Fully ordered, so a thief that
-	 * takes @node sees what was written to it, as it does through @tail.
-	 */
-	struct magpie_runq_node *old = magpie_xchg(&q->runnext, node);
+	struct magpie_runq_node *old = magpie_load_relaxed(&q->runnext);
 
-	if (likely(!old))
+	/*
+	 * Empty (a worker's usual spawn): only the owner fills runnext and
+	 * thieves only empty it, so nobody fills it between our load and
+	 * store, and a plain store does. Release, so a thief that takes
+	 * @node sees what was written to it, as it does through @tail.
+	 */
+	if (likely(!old)) {
+		magpie_store_release(&q->runnext, node);
+		return false;
+	}
+	/*
+	 * Taken: one exchange, no loop. A thief's CAS may take the old task
+	 * at any time, before (we get NULL) or never; fully ordered, which
+	 * includes the release above.
+	 */
+	old = magpie_xchg(&q->runnext, node);
+	if (!old)
 		return false;
 	return magpie_runq_put(q, old, overflow);
 }
