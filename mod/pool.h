@@ -134,9 +134,10 @@ struct proc_dir_entry;
  * @outside_at: jiffies when a thread outside the pool last queued a task
  *	here; during that tick and the next the thread most likely still
  *	runs on this CPU, and the P's M is not woken to preempt it [A:
- *	stamped by this CPU, cleared by thieves and waiters]
- * @outside_seen: the P whose CPU an outside thread held when this one
- *	last stole from it or looked for its M (magpie_outside_note()) [P]
+ *	stamped by this CPU, cleared by waiters and by Ms that find the
+ *	ring unchanged (magpie_outside_note())]
+ * @outside_seen: the P this one last stole from, or whose held CPU it
+ *	last looked at for a parked M (magpie_outside_note()) [P]
  * @outside_tail: that P's ring tail then [P]
  * @online: the CPU is up and the P takes work [A, written under H]
  * @m: the M bound to this CPU, or NULL before its first online [H;

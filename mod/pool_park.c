@@ -222,13 +222,21 @@ void magpie_m_idle_del(struct magpie_pool *pool, struct magpie_m *m)
 	spin_unlock_irqrestore(&pool->idle_lock, flags);
 }
 
-/*
+/**
+ * magpie_outside_note() - note a P's ring tail, to tell when its CPU is free
+ * @p: this CPU's P
+ * @victim: a P this M stole from, or whose parked M it looked at
+ *
  * An M that comes back to a P whose ring has not grown since its last
- * look there (a steal, or a look for a parked M to share the global
- * queue), while a thread outside the pool holds that P's CPU
- * (magpie_p_taken()), concludes the thread stopped queueing and left
- * the CPU: the wakeup that follows may pick the CPU's M again. Should the
- * thread queue more, it stamps again.
+ * look there, while a thread outside the pool holds that P's CPU
+ * (magpie_p_taken()), concludes the thread stopped queueing and left the
+ * CPU: the wakeup that follows may pick the CPU's M again. Should the
+ * thread queue more, it stamps again. A heuristic: one P is remembered,
+ * so with several held CPUs only their stamps run out (two ticks at
+ * most); and a thread that queues slowly may lose its CPU's M for a
+ * while, as when its stamp runs out.
+ *
+ * Context: preemption disabled.
  */
 void magpie_outside_note(struct magpie_p *p, struct magpie_p *victim)
 {
@@ -240,19 +248,26 @@ void magpie_outside_note(struct magpie_p *p, struct magpie_p *victim)
 	p->outside_tail = tail;
 }
 
-/*
- * An M that took tasks from the global queue and left some there looks
- * for a parked M to share them. Go needs no such look: whoever spawns
- * holds a P and runs what is left when it stops. A thread outside the
- * pool that queued a stream and then went away (exited, or went on
- * without waiting) wakes nobody, and its CPU's M stays parked, passed
- * over while the thread held the CPU (magpie_idle_m_get()). It is woken
- * here once the CPU is free: the stamp ran out, or the P's ring did not
- * grow between two looks (magpie_outside_note()). While the thread still
- * queues, the look costs a few loads per batch. Spares are not looked
- * for: they exist for handoffs.
+/**
+ * magpie_global_backlog() - wake a parked M to share the global queue
+ * @pool: the pool
+ * @self: this CPU's P, whose M just took tasks from the global queue and
+ *	left some there
+ *
+ * Go needs no such look: whoever spawns holds a P and runs what is left
+ * when it stops. A thread outside the pool that queued a stream and then
+ * went away (exited, or went on without waiting) wakes nobody, and its
+ * CPU's M stays parked, passed over while the thread held the CPU
+ * (magpie_idle_m_get()). It is woken here once the CPU is free: the
+ * stamp ran out, or the P's ring did not grow between two looks
+ * (magpie_outside_note()). While the thread still queues, the look costs
+ * a few loads per online CPU per batch. Only bound Ms that may run
+ * anything are looked for: spares exist for handoffs, and a worker
+ * waiting for a group runs only deeper tasks.
+ *
+ * Context: preemption disabled.
  */
-noinline void magpie_global_backlog(struct magpie_pool *pool, struct magpie_p *self)
+void magpie_global_backlog(struct magpie_pool *pool, struct magpie_p *self)
 {
 	unsigned int cpu;
 
@@ -262,12 +277,17 @@ noinline void magpie_global_backlog(struct magpie_pool *pool, struct magpie_p *s
 		struct magpie_p *p = per_cpu_ptr(pool->ps, cpu);
 		struct magpie_m *m = READ_ONCE(p->m);
 
-		if (p == self || !m || !READ_ONCE(m->idle))
+		if (p == self || !m || !READ_ONCE(p->online) || !READ_ONCE(m->idle) ||
+		    READ_ONCE(m->helping))
 			continue;
 		if (magpie_p_taken(p))
 			magpie_outside_note(self, p);
 		if (!magpie_p_taken(p)) {
-			/* The tasks we left are visible before we look for sleepers. */
+			/*
+			 * No handshake rests on this wakeup (we are awake and
+			 * run the tasks anyway); the barrier keeps
+			 * magpie_wakep()'s contract.
+			 */
 			smp_mb();
 			magpie_wakep(pool);
 			return;

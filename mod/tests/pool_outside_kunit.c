@@ -121,7 +121,7 @@ static int mt_outside_submit_fn(void *arg)
 	for (i = 0; i < o->nr && !o->err; i++)
 		o->err = magpie_go(mt_outside_fn, o, &o->wg, GFP_KERNEL);
 	WRITE_ONCE(o->submitting, false);
-	/* Busy, not asleep: a sleeping submitter would wake its CPU's M. */
+	/* Busy, not asleep: a submitter that sleeps frees its CPU's M. */
 	while (!o->wait && atomic_read(&o->ran) < i &&
 	       local_clock() - o->stamp.submitted < 500 * NSEC_PER_MSEC)
 		cond_resched();
@@ -256,8 +256,9 @@ static void pool_left_stream_is_shared(struct kunit *test)
 	struct task_struct *t;
 	u64 start;
 
-	if (num_online_cpus() < 2 || !cpu_online(1))
-		kunit_skip(test, "needs CPUs 0 and 1 online");
+	/* The share asked of CPU 0 assumes it is one of two. */
+	if (num_online_cpus() != 2 || !cpu_online(1))
+		kunit_skip(test, "needs exactly CPUs 0 and 1 online");
 	l = kunit_kzalloc(test, sizeof(*l), GFP_KERNEL);
 	KUNIT_ASSERT_NOT_NULL(test, l);
 	l->nr = 2000;
