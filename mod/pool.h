@@ -400,13 +400,22 @@ void magpie_outside_note(struct magpie_p *p, struct magpie_p *victim);
 void magpie_global_backlog(struct magpie_pool *pool, struct magpie_p *self);
 bool magpie_free_m_awake_slow(struct magpie_pool *pool);
 
-/* Whether @p's M is awake and no outside submitter holds its CPU. */
-static inline bool magpie_p_free_m_awake(struct magpie_p *p)
+/*
+ * Whether @p's CPU is online and its M may run any task (it is not
+ * waiting for a group), parked when @parked, else awake.
+ */
+static inline bool magpie_p_m_may_run_any(struct magpie_p *p, bool parked)
 {
 	struct magpie_m *m = READ_ONCE(p->m);
 
-	return m && READ_ONCE(p->online) && !READ_ONCE(m->idle) &&
-	       !READ_ONCE(m->helping) && !magpie_p_taken(p);
+	return m && READ_ONCE(p->online) && READ_ONCE(m->idle) == parked &&
+	       !READ_ONCE(m->helping);
+}
+
+/* Whether @p's M is awake and no outside submitter holds its CPU. */
+static inline bool magpie_p_free_m_awake(struct magpie_p *p)
+{
+	return magpie_p_m_may_run_any(p, false) && !magpie_p_taken(p);
 }
 
 /*

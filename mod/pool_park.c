@@ -275,10 +275,8 @@ void magpie_global_backlog(struct magpie_pool *pool, struct magpie_p *self)
 		return;
 	for_each_online_cpu(cpu) {
 		struct magpie_p *p = per_cpu_ptr(pool->ps, cpu);
-		struct magpie_m *m = READ_ONCE(p->m);
 
-		if (p == self || !m || !READ_ONCE(p->online) || !READ_ONCE(m->idle) ||
-		    READ_ONCE(m->helping))
+		if (p == self || !magpie_p_m_may_run_any(p, true))
 			continue;
 		if (magpie_p_taken(p))
 			magpie_outside_note(self, p);
