@@ -46,7 +46,7 @@
 /* Freed tasks a P keeps for reuse (Go's per-P gFree list). */
 #define MAGPIE_P_FREE_TASKS	32
 /* One task in this many is timed by the clock (see magpie_run_task()). */
-#define MAGPIE_TIME_SAMPLE	16
+#define MAGPIE_TIME_SAMPLE	64
 /* Tasks a waiting worker may nest on its stack while it helps. */
 #define MAGPIE_HELP_DEPTH_MAX	48
 
