@@ -82,7 +82,15 @@ static void shim_say(const char *msg)
 	(void)ret;
 }
 
-/* MAGPIE_ARENA_SIZE: bytes, with an optional K, M or G. */
+/* Arena sizes MAGPIE_ARENA_SIZE may ask for. */
+#define SHIM_MIN_ARENA		(1ULL << 20)
+/* A refused reservation is retried at half the size down to this. */
+#define SHIM_MIN_HALVED		(256ULL << 20)
+
+/*
+ * MAGPIE_ARENA_SIZE: bytes, with an optional K, M or G, from
+ * SHIM_MIN_ARENA to MAGPIE_ARENA_MAX_SIZE; 0 for anything else.
+ */
 static u64 shim_env_size(void)
 {
 	const char *s = getenv("MAGPIE_ARENA_SIZE");
@@ -92,15 +100,21 @@ static u64 shim_env_size(void)
 
 	if (!s || !*s)
 		return MAGPIE_ARENA_MAX_SIZE;
-	v = strtoull(s, &end, 0);
+	if (*s < '0' || *s > '9')
+		return 0;	/* strtoull() would take a sign */
+	v = strtoull(s, &end, 0);	/* ULLONG_MAX on overflow, too big below */
 	if (*end == 'G' || *end == 'g')
 		shift = 30;
 	else if (*end == 'M' || *end == 'm')
 		shift = 20;
 	else if (*end == 'K' || *end == 'k')
 		shift = 10;
+	if (shift)
+		end++;
+	if (*end || v > MAGPIE_ARENA_MAX_SIZE >> shift)
+		return 0;
 	v <<= shift;
-	return v ? v : MAGPIE_ARENA_MAX_SIZE;
+	return v >= SHIM_MIN_ARENA ? v : 0;
 }
 
 static void shim_atfork_prepare(void)
@@ -114,12 +128,32 @@ static void shim_atfork_release(void)
 }
 
 /*
+ * Runs after the library's child handler, which copies device arenas
+ * into private memory. Where that copy failed the arena is dead, but this
+ * thread's cache still holds objects in the parent's pages, which the
+ * fast paths would hand out: stop the child instead.
+ */
+static void shim_atfork_child(void)
+{
+	unsigned int i, n = __atomic_load_n(&shim_nr, __ATOMIC_ACQUIRE);
+
+	pthread_mutex_unlock(&shim_lock);
+	for (i = 0; i < n; i++) {
+		if (shim_arena[i]->magic != MGP_ARENA_MAGIC) {
+			shim_say("libmagpie-malloc: the child of fork() could not copy the heap it shares with its parent (no memory); it stops rather than write into its parent's heap\n");
+			abort();
+		}
+	}
+}
+
+/*
  * The first arena could not be made. A setting that can never work stops
  * the program with a message (it would otherwise die later of a malloc()
  * that returned NULL, saying only "memory exhausted"); running out of
  * memory is said too, and left to the program as ENOMEM.
  */
 enum shim_no_arena {
+	SHIM_BAD_SIZE,
 	SHIM_BAD_BACKEND,
 	SHIM_NO_DEVICE,
 	SHIM_DEVICE_DENIED,
@@ -128,6 +162,8 @@ enum shim_no_arena {
 };
 
 static const char *const shim_no_arena_msg[] = {
+	[SHIM_BAD_SIZE] =
+	"libmagpie-malloc: MAGPIE_ARENA_SIZE must be from 1M to 64G (bytes, or a number with K, M or G)\n",
 	[SHIM_BAD_BACKEND] =
 	"libmagpie-malloc: MAGPIE_BACKEND must be device, anon or auto\n",
 	[SHIM_NO_DEVICE] =
@@ -163,7 +199,7 @@ static void shim_no_first_arena(int err)
 		break;
 	default:
 		shim_say(shim_no_arena_msg[SHIM_NO_MEMORY]);
-		errno = err;
+		errno = ENOMEM;
 		return;
 	}
 	shim_say(shim_no_arena_msg[why]);
@@ -172,7 +208,9 @@ static void shim_no_first_arena(int err)
 
 /*
  * Adds an arena; shim_lock held. Without overcommit a huge reservation may
- * be refused, so the size halves down to 256 MiB before giving up.
+ * be refused, so the size halves down to SHIM_MIN_HALVED before giving
+ * up (a smaller size asked for is tried once). A later arena that cannot
+ * be made fails the allocation with ENOMEM, whatever the reason.
  */
 static struct mgp_arena *shim_add_arena(void)
 {
@@ -186,11 +224,12 @@ static struct mgp_arena *shim_add_arena(void)
 		return NULL;
 	}
 	shim_in_init = 1;
-	for (; !a && size >= (256ULL << 20); size /= 2) {
+	for (;;) {
 		o.size = size;
 		a = mgp_arena_create(&o);
-		if (!a && errno != ENOMEM)
+		if (a || errno != ENOMEM || size / 2 < SHIM_MIN_HALVED)
 			break;
+		size /= 2;
 	}
 	if (a) {
 		shim_arena[n] = a;
@@ -201,9 +240,11 @@ static struct mgp_arena *shim_add_arena(void)
 		/* After the library's own handlers: ours run first in prepare. */
 		if (!n)
 			pthread_atfork(shim_atfork_prepare, shim_atfork_release,
-				       shim_atfork_release);
+				       shim_atfork_child);
 	} else if (!n) {
 		shim_no_first_arena(errno);
+	} else {
+		errno = ENOMEM;
 	}
 	shim_in_init = 0;
 	return a;
@@ -220,6 +261,10 @@ static struct mgp_arena *shim_init(void)
 
 		shim_stats = st && *st == '1';
 		shim_arena_size = shim_env_size();
+		if (!shim_arena_size) {
+			shim_say(shim_no_arena_msg[SHIM_BAD_SIZE]);
+			abort();
+		}
 		a = shim_add_arena();
 	}
 	pthread_mutex_unlock(&shim_lock);
@@ -262,15 +307,28 @@ static inline size_t shim_round(size_t size)
 	return size - 17 < 8 ? 32 : size;
 }
 
-/* Allocates with @fn in the current arena, and in a new one when it is full. */
-#define SHIM_ALLOC(call)						\
+/*
+ * Whether a request for @need bytes could fit in an empty arena like @a.
+ * One that cannot is refused with ENOMEM by every arena: adding arenas
+ * for it would only use up the MGP_SHIM_ARENAS slots.
+ */
+static inline bool shim_may_fit(const struct mgp_arena *a, u64 need)
+{
+	return need <= (u64)a->nr_pages << MGP_PAGE_SHIFT;
+}
+
+/*
+ * Allocates with @call in the current arena, and in a new one when it is
+ * full and the request, @need bytes, would fit in an empty one.
+ */
+#define SHIM_ALLOC(call, need)						\
 	({								\
 		struct mgp_arena *__a = shim_current();			\
 		void *__p = NULL;					\
 		while (__a) {						\
 			struct mgp_arena *a = __a;			\
 			__p = (call);					\
-			if (__p || errno != ENOMEM)			\
+			if (__p || errno != ENOMEM || !shim_may_fit(a, (need))) \
 				break;					\
 			__a = shim_grow(a);				\
 		}							\
@@ -282,7 +340,7 @@ static noinline void *malloc_slow(size_t size)
 {
 	if (unlikely(shim_in_init))
 		return boot_alloc(size);
-	return SHIM_ALLOC(mgp_alloc(a, shim_round(size)));
+	return SHIM_ALLOC(mgp_alloc(a, shim_round(size)), size);
 }
 
 MGP_EXPORT void *malloc(size_t size)
@@ -348,7 +406,7 @@ MGP_EXPORT void *calloc(size_t nmemb, size_t size)
 		p = boot_alloc(bytes);	/* the static buffer is still zero */
 		return p;
 	}
-	return SHIM_ALLOC(mgp_calloc(a, 1, shim_round(bytes)));
+	return SHIM_ALLOC(mgp_calloc(a, 1, shim_round(bytes)), bytes);
 }
 
 MGP_EXPORT size_t malloc_usable_size(void *p)
@@ -411,7 +469,8 @@ static void *shim_aligned(size_t align, size_t size)
 		errno = ENOMEM;
 		return NULL;
 	}
-	return SHIM_ALLOC(mgp_alloc_aligned(a, align, shim_round(size)));
+	/* A run aligned beyond a page may need up to @align more. */
+	return SHIM_ALLOC(mgp_alloc_aligned(a, align, shim_round(size)), (u64)size + align);
 }
 
 MGP_EXPORT int posix_memalign(void **out, size_t align, size_t size)
@@ -422,7 +481,7 @@ MGP_EXPORT int posix_memalign(void **out, size_t align, size_t size)
 	/* POSIX: the error is the return value, errno stays as it was. */
 	if (align && !(align & (align - 1)) && !(align % sizeof(void *))) {
 		p = shim_aligned(align, size);
-		ret = p ? 0 : errno;
+		ret = p ? 0 : (errno ? errno : ENOMEM);
 		if (p)
 			*out = p;
 	}

@@ -93,6 +93,24 @@ static struct mgp_tcache *tcache_create(struct mgp_arena *a)
 	return tc;
 }
 
+/*
+ * Empties @mag into the central lists. The magazine says it is empty
+ * before the objects go back: a fork() between the two, whose child
+ * empties every thread's magazines again (mgp_tcache_destroy_all()), must
+ * not find objects other threads may have taken meanwhile. The class lock
+ * that mgp_central_put() takes orders the store before the fork, which
+ * holds every class lock; the worst the child sees is a leak.
+ */
+static void mag_give_back(struct mgp_arena *a, unsigned int class, struct magpie_magazine *mag)
+{
+	unsigned int n = mag->rounds;
+
+	if (!n)
+		return;
+	mag->rounds = 0;
+	mgp_central_put(a, class, mag->objs, n);
+}
+
 /* Returns every cached object to the central lists. */
 static void tcache_flush(struct mgp_tcache *tc)
 {
@@ -101,10 +119,8 @@ static void tcache_flush(struct mgp_tcache *tc)
 	for (c = 1; c < MAGPIE_NR_SIZECLASSES; c++) {
 		struct magpie_mag_pair *pair = &tc->pair[c];
 
-		mgp_central_put(tc->arena, c, pair->loaded->objs, pair->loaded->rounds);
-		pair->loaded->rounds = 0;
-		mgp_central_put(tc->arena, c, pair->previous->objs, pair->previous->rounds);
-		pair->previous->rounds = 0;
+		mag_give_back(tc->arena, c, pair->loaded);
+		mag_give_back(tc->arena, c, pair->previous);
 	}
 }
 
@@ -183,8 +199,7 @@ bool mgp_tcache_push(struct mgp_tcache *tc, unsigned int class, void *obj)
 	if (likely(magpie_mag_push(pair, obj)))
 		return true;
 	/* Both full: empty the previous one, which the push then swaps in. */
-	mgp_central_put(tc->arena, class, pair->previous->objs, pair->previous->rounds);
-	pair->previous->rounds = 0;
+	mag_give_back(tc->arena, class, pair->previous);
 	return magpie_mag_push(pair, obj);
 }
 

@@ -17,6 +17,8 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <signal.h>
+#include <sys/resource.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
@@ -188,6 +190,74 @@ static void family(void)
 	free(q);
 }
 
+/*
+ * Requests no arena could hold fail with ENOMEM and add no arena (the
+ * preload test reads "arenas 1" from the stats line); then a small one
+ * still succeeds in the first arena.
+ */
+static void too_big(void)
+{
+	size_t huge = strtoull("9223372036854775807", NULL, 10);
+	void *p = NULL, *q;
+
+	errno = 0;
+	CHECK(!malloc(huge) && errno == ENOMEM);
+	errno = 0;
+	CHECK(!calloc(1, (size_t)1 << 40) && errno == ENOMEM);
+	errno = 0;
+	CHECK(!realloc(NULL, (size_t)100 << 30) && errno == ENOMEM);
+	p = malloc(10);
+	CHECK(p);
+	q = realloc(p, (size_t)100 << 30);
+	CHECK(!q && errno == ENOMEM);
+	free(q ? q : p);	/* a failed realloc() leaves @p as it was */
+	p = NULL;
+	errno = 0;
+	CHECK(posix_memalign(&p, (size_t)1 << 40, 8) == ENOMEM && !p && errno == 0);
+	p = malloc(100);
+	CHECK(p);
+	free(p);
+}
+
+/*
+ * A fork whose child has no address space left for the private copy of a
+ * device arena: the child must stop (SIGABRT, with a message) instead of
+ * running on in the heap it shares with its parent. Prints the child's
+ * fate; the parent goes on unharmed.
+ */
+static void fork_no_copy(void)
+{
+	unsigned long pages = 0;
+	struct rlimit rl, old;
+	int status = 0;
+	FILE *f;
+	pid_t pid;
+	void *p;
+
+	f = fopen("/proc/self/statm", "r");
+	CHECK(f && fscanf(f, "%lu", &pages) == 1);
+	if (f)
+		fclose(f);
+	CHECK(!getrlimit(RLIMIT_AS, &old));
+	/* Room for the child's small needs, not for a copy of the mapping. */
+	rl.rlim_cur = pages * 4096 + (64 << 20);
+	rl.rlim_max = old.rlim_max;
+	CHECK(!setrlimit(RLIMIT_AS, &rl));
+	pid = fork();
+	if (!pid) {
+		p = malloc(100);
+		free(p);
+		_exit(0);
+	}
+	CHECK(pid > 0 && waitpid(pid, &status, 0) == pid);
+	CHECK(!setrlimit(RLIMIT_AS, &old));
+	printf("child %s\n", WIFSIGNALED(status) && WTERMSIG(status) == SIGABRT ? "aborted" :
+	       WIFEXITED(status) ? "exited" : "other");
+	p = malloc(100);
+	CHECK(p);
+	free(p);
+}
+
 int main(int argc, char **argv)
 {
 	pthread_t th[THREADS];
@@ -198,6 +268,16 @@ int main(int argc, char **argv)
 		for (i = 0; i < atoi(argv[2]); i++)
 			CHECK(malloc(16 << 20));
 		printf("mtprog grow %s\n", bad ? "failed" : "ok");
+		return !!bad;
+	}
+	if (argc == 2 && !strcmp(argv[1], "fork-no-copy")) {
+		fork_no_copy();
+		printf("mtprog fork-no-copy %s\n", bad ? "failed" : "ok");
+		return !!bad;
+	}
+	if (argc == 2 && !strcmp(argv[1], "too-big")) {
+		too_big();
+		printf("mtprog too-big %s\n", bad ? "failed" : "ok");
 		return !!bad;
 	}
 	probe = malloc(20);

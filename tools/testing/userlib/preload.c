@@ -190,8 +190,43 @@ int main(int argc, char **argv)
 	/* A full arena is followed by another one. */
 	snprintf(cmd, sizeof(cmd), "%s/host/userlib-mtprog grow 40", MGP_BUILD_DIR);
 	rc = run("MAGPIE_ARENA_SIZE=256M", cmd);
-	check(rc == 0 && strstr(slurp("out"), "mtprog grow ok") && strstr(slurp("err"), "arenas 3"),
+	check(rc == 0 && strstr(slurp("out"), "mtprog grow ok") && strstr(slurp("err"), "arenas 3 "),
 	      "640 MiB in 256 MiB arenas: three arenas");
+
+	/* Requests no arena could hold fail alone, adding no arena. */
+	snprintf(cmd, sizeof(cmd), "%s/host/userlib-mtprog too-big", MGP_BUILD_DIR);
+	rc = run("MAGPIE_ARENA_SIZE=256M", cmd);
+	check(rc == 0 && strstr(slurp("out"), "mtprog too-big ok") && strstr(slurp("err"), "arenas 1 "),
+	      "requests beyond any arena: ENOMEM, and no arena added for them");
+
+	/* Arena sizes below the halving floor are tried as asked. */
+	snprintf(cmd, sizeof(cmd), "%s/host/userlib-mtprog grow 2", MGP_BUILD_DIR);
+	rc = run("MAGPIE_ARENA_SIZE=32M", cmd);
+	check(rc == 0 && strstr(slurp("out"), "mtprog grow ok") && strstr(slurp("err"), "arenas 2 "),
+	      "two 16 MiB blocks in 32 MiB arenas (less their descriptors): two arenas");
+
+	/* A MAGPIE_ARENA_SIZE out of range or not a size: a clear message. */
+	rc = run("MAGPIE_ARENA_SIZE=64K", cmd);
+	check(rc != 0 && strstr(slurp("err"), "MAGPIE_ARENA_SIZE must be from 1M to 64G"),
+	      "MAGPIE_ARENA_SIZE=64K stops the program with a clear message");
+	rc = run("MAGPIE_ARENA_SIZE=128X", cmd);
+	check(rc != 0 && strstr(slurp("err"), "MAGPIE_ARENA_SIZE must be from 1M to 64G"),
+	      "MAGPIE_ARENA_SIZE=128X stops the program with a clear message");
+	rc = run("MAGPIE_ARENA_SIZE=65G", cmd);
+	check(rc != 0 && strstr(slurp("err"), "MAGPIE_ARENA_SIZE must be from 1M to 64G"),
+	      "MAGPIE_ARENA_SIZE=65G stops the program with a clear message");
+
+	/* A device arena the child of fork() cannot copy stops the child. */
+	if (!strcmp(backend, "device")) {
+		snprintf(cmd, sizeof(cmd), "%s/host/userlib-mtprog fork-no-copy", MGP_BUILD_DIR);
+		rc = run("MAGPIE_ARENA_SIZE=1G", cmd);
+		check(rc == 0 && strstr(slurp("out"), "child aborted\nmtprog fork-no-copy ok") &&
+		      strstr(slurp("err"), "could not copy the heap it shares with its parent"),
+		      "fork() child without memory for its heap copy stops with a message");
+	} else {
+		printf("ok %d %s # SKIP device backend only\n", ++number,
+		       "fork() child without memory for its heap copy stops with a message");
+	}
 
 	/* A bad MAGPIE_BACKEND is refused with a message. */
 	snprintf(cmd, sizeof(cmd), "%s/host/userlib-mtprog", MGP_BUILD_DIR);
