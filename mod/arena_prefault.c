@@ -15,6 +15,7 @@
 #include <linux/mm.h>
 #include <linux/sched.h>
 #include <linux/sched/mm.h>
+#include <linux/sched/signal.h>
 #include <linux/slab.h>
 
 #include "arena.h"
@@ -30,7 +31,7 @@
  * arena's lock, then installed under it a batch at a time, so a fault in
  * the same arena waits at most for one batch's xarray inserts, not for
  * the allocations. Returns 0, or the error that stopped it (-ENOSPC at the
- * open file's limit, -ENOMEM).
+ * open file's limit, -ENOMEM, -EINTR when the caller was killed).
  */
 static int magpie_prefault_range(struct magpie_arena *arena, unsigned long first,
 				 unsigned long nr, unsigned long *done)
@@ -44,6 +45,15 @@ static int magpie_prefault_range(struct magpie_arena *arena, unsigned long first
 
 	*done = 0;
 	while (idx < end && !ret) {
+		/*
+		 * A synchronous prefault may be long (up to the open file's
+		 * limit) and holds the file's lock: a killed caller stops at
+		 * once. Pool tasks are kthreads, never killed.
+		 */
+		if (fatal_signal_pending(current)) {
+			ret = -EINTR;
+			break;
+		}
 		/* A racy look (xa_load() is RCU-safe): install() checks again. */
 		for (n = 0; idx < end && n < MAGPIE_PREFAULT_BATCH; idx++) {
 			if (xa_load(&arena->pages, idx))
@@ -155,8 +165,9 @@ static int magpie_prefault_async(struct magpie_arena *arena, unsigned long first
  * empty, or not inside the metadata and data areas, or an asynchronous
  * one longer than MAGPIE_PREFAULT_ASYNC_MAX; -EBUSY when an asynchronous
  * one does not fit beside those the arena has queued; -ENOSPC when a
- * synchronous prefault reached the open file's limit; -ENOMEM;
- * -ESHUTDOWN when the worker pool is going away.
+ * synchronous prefault reached the open file's limit; -ENOMEM; -EINTR
+ * when the caller of a synchronous one was killed; -ESHUTDOWN when the
+ * worker pool is going away.
  */
 int magpie_arena_prefault(struct magpie_arena *arena, struct magpie_prefault *req)
 {

@@ -189,7 +189,8 @@ static void magpie_memcg_child_queue(struct magpie_cache *parent, struct mem_cgr
  *
  * Return: @cache's child for the caller's cgroup, or @cache itself when
  * nothing is to be charged, or the child is not made yet and @gfp does
- * not let us sleep to make it, or making it failed.
+ * not let us sleep, or enter the filesystem or block I/O, to make it, or
+ * making it failed.
  */
 struct magpie_cache *magpie_memcg_cache(struct magpie_cache *cache, gfp_t gfp)
 {
@@ -201,7 +202,14 @@ struct magpie_cache *magpie_memcg_cache(struct magpie_cache *cache, gfp_t gfp)
 	/* Children are never erased while the parent lives: no RCU needed. */
 	child = xa_load(&cache->children, memcg->css.id);
 	if (!child || xa_is_value(child)) {
-		if (gfpflags_allow_blocking(gfp))
+		/*
+		 * Making a child allocates with GFP_KERNEL and takes a mutex:
+		 * a caller that may not recurse into the filesystem or block
+		 * I/O (GFP_NOFS, GFP_NOIO: say, inside a transaction) gets
+		 * it queued, as one that may not sleep.
+		 */
+		if (gfpflags_allow_blocking(gfp) &&
+		    (gfp & (__GFP_FS | __GFP_IO)) == (__GFP_FS | __GFP_IO))
 			child = magpie_memcg_child_make(cache, memcg);
 		else if (!child)
 			magpie_memcg_child_queue(cache, memcg);

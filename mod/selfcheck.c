@@ -257,9 +257,9 @@ static void *magpie_selfcheck_charge_one(struct magpie_cache *cache, gfp_t gfp,
 static void magpie_selfcheck_memcg(struct magpie_results *res)
 {
 	struct mem_cgroup *memcg = magpie_memcg_get_current();
-	struct magpie_cache *acct, *plain, *atomic;
+	struct magpie_cache *acct, *plain, *atomic, *nofs;
 	void *objs[SELFCHECK_MEMCG_OBJS] = { }, *p = NULL, *q = NULL, *big = NULL;
-	void *a0 = NULL, *a1 = NULL;
+	void *a0 = NULL, *a1 = NULL, *n0 = NULL, *n1 = NULL;
 	unsigned int i;
 	int ret = 0;
 
@@ -268,7 +268,8 @@ static void magpie_selfcheck_memcg(struct magpie_results *res)
 	acct = magpie_cache_create("selfcheck-acct", 256, 0, MAGPIE_CACHE_ACCOUNT, NULL);
 	plain = magpie_cache_create("selfcheck-plain", 256, 0, 0, NULL);
 	atomic = magpie_cache_create("selfcheck-atomic", 128, 0, MAGPIE_CACHE_ACCOUNT, NULL);
-	if (IS_ERR(acct) || IS_ERR(plain) || IS_ERR(atomic)) {
+	nofs = magpie_cache_create("selfcheck-nofs", 128, 0, MAGPIE_CACHE_ACCOUNT, NULL);
+	if (IS_ERR(acct) || IS_ERR(plain) || IS_ERR(atomic) || IS_ERR(nofs)) {
 		ret = -ENOMEM;
 		goto out;
 	}
@@ -287,6 +288,10 @@ static void magpie_selfcheck_memcg(struct magpie_results *res)
 	a0 = magpie_selfcheck_charge_one(atomic, GFP_NOWAIT, NULL, "first atomic", &ret);
 	magpie_memcg_flush();
 	a1 = magpie_selfcheck_charge_one(atomic, GFP_NOWAIT, memcg, "later atomic", &ret);
+	/* Nor without entering the filesystem (the child's making would). */
+	n0 = magpie_selfcheck_charge_one(nofs, GFP_NOFS, NULL, "first GFP_NOFS", &ret);
+	magpie_memcg_flush();
+	n1 = magpie_selfcheck_charge_one(nofs, GFP_NOFS, memcg, "later GFP_NOFS", &ret);
 out:
 	/* Through the parents: frees find the children themselves. */
 	for (i = 0; i < SELFCHECK_MEMCG_OBJS; i++)
@@ -301,11 +306,16 @@ out:
 		magpie_cache_free(atomic, a0);
 	if (a1)
 		magpie_cache_free(atomic, a1);
+	if (n0)
+		magpie_cache_free(nofs, n0);
+	if (n1)
+		magpie_cache_free(nofs, n1);
 	magpie_cache_destroy(acct);
 	magpie_cache_destroy(plain);
 	magpie_cache_destroy(atomic);
+	magpie_cache_destroy(nofs);
 	mem_cgroup_put(memcg);
-	magpie_result_check(res, "cache_memcg", ret, SELFCHECK_MEMCG_OBJS + 5);
+	magpie_result_check(res, "cache_memcg", ret, SELFCHECK_MEMCG_OBJS + 7);
 }
 #else
 static void magpie_selfcheck_memcg(struct magpie_results *res)
