@@ -12,26 +12,41 @@
 
 #include "cache.h"
 #include "internal.h"
+#include "kasan.h"
 #include "magpie.h"
 
 static struct magpie_cache *magpie_class_caches[MAGPIE_NR_SIZECLASSES];
 
+/*
+ * A large object is its whole run: magpie_size() reports all of it, as it
+ * reports a small object's whole class size, and KASAN, zeroing and
+ * kmemleak cover all of it, as cache.c does for the class size.
+ */
 static void *magpie_alloc_large(size_t size, gfp_t gfp)
 {
 	struct magpie_kspan *ks;
 	unsigned long npages = DIV_ROUND_UP(size, PAGE_SIZE);
+	size_t usable = npages << PAGE_SHIFT;
 
 	if (npages > UINT_MAX || size > U32_MAX)
 		return NULL;
 	ks = magpie_kspan_alloc(npages, gfp);
 	if (!ks)
 		return NULL;
-	magpie_span_init_large(&ks->s, (uintptr_t)ks->run.addr, npages << PAGE_SHIFT);
+	magpie_span_init_large(&ks->s, (uintptr_t)ks->run.addr, usable);
 	magpie_span_alloc(&ks->s);
 	magpie_heap_set_owner(ks->run.addr, 1, ks);
-	if ((gfp & __GFP_ZERO) || want_init_on_alloc(0))
-		memset(ks->run.addr, 0, size);
-	kmemleak_alloc(ks->run.addr, size, 1, gfp);
+	/* A run cut from a chunk comes poisoned (pageheap.c). */
+	magpie_kasan_unpoison(ks->run.addr, usable);
+	/*
+	 * A run from a chunk holds what its last user left, past @size too.
+	 * The page heap strips __GFP_ZERO, but a direct run got the rest of
+	 * our flags from the buddy allocator, which has already applied
+	 * init_on_alloc to all of it: clearing it again would only cost.
+	 */
+	if ((gfp & __GFP_ZERO) || (want_init_on_alloc(gfp) && ks->run.chunk))
+		memset(ks->run.addr, 0, usable);
+	kmemleak_alloc(ks->run.addr, usable, 1, gfp);
 	return ks->run.addr;
 }
 
@@ -88,6 +103,12 @@ void magpie_free(const void *ptr)
 		return;
 	}
 	kmemleak_free(ptr);
+	/*
+	 * init_on_free over the whole run, as for small objects. A direct
+	 * run goes back to the buddy allocator, which clears it itself.
+	 */
+	if (want_init_on_free() && ks->run.chunk)
+		memset(ks->run.addr, 0, (size_t)ks->run.npages << PAGE_SHIFT);
 	magpie_kspan_free(ks);
 }
 EXPORT_SYMBOL_GPL(magpie_free);

@@ -95,8 +95,10 @@ struct magpie_kspan *magpie_kspan_alloc(unsigned int npages, gfp_t gfp)
  */
 void magpie_kspan_free(struct magpie_kspan *ks)
 {
-	/* Back to plain pages, which the page heap may hand out whole. */
-	magpie_kasan_unpoison(ks->run.addr, (size_t)ks->run.npages << PAGE_SHIFT);
+	/*
+	 * Nothing to unpoison: a run going back into a chunk is poisoned by
+	 * the page heap, a direct one by the buddy allocator.
+	 */
 	magpie_heap_set_owner(ks->run.addr, ks->run.npages, NULL);
 	magpie_heap_free_run(&ks->run);
 	kfree(ks);
@@ -120,6 +122,12 @@ static struct magpie_kspan *magpie_kspan_new(struct magpie_cache *cache, gfp_t g
 	}
 	if (!ks)
 		return NULL;
+	/*
+	 * A run cut from a chunk comes poisoned: open all of it for the
+	 * constructor and the debug patterns below. Debug caches keep it
+	 * open (they check themselves); others poison their objects again.
+	 */
+	magpie_kasan_unpoison(ks->run.addr, (size_t)npages << PAGE_SHIFT);
 	magpie_span_init(&ks->s, (uintptr_t)ks->run.addr, cache->class);
 	ks->cache = cache;
 	INIT_LIST_HEAD(&ks->node);

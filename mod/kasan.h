@@ -6,8 +6,19 @@
  * free object (in its span or in a magazine) and unpoisons an object when
  * it is handed out, to the byte: the rest of its slot stays poisoned.
  * Debug caches check their objects themselves (red zones, patterns) and
- * are left alone; large objects are whole page runs, which KASAN already
- * tracks from the page allocator.
+ * are left alone.
+ *
+ * Page runs need the same help: a run freed into a chunk of the page heap
+ * never reaches the buddy allocator, which would poison it. So the page
+ * heap poisons a new chunk whole and every run going back into one, and
+ * each user of a run unpoisons what it hands out: a new span its whole run
+ * (for constructors and debug patterns; other caches then poison their
+ * objects again), a large object its whole run. That is a large object's
+ * usable size (magpie_size()), just as magpie_alloc()'s small objects are
+ * unpoisoned to their class size, so a use after free of a large object,
+ * or an overrun past its run into free chunk memory, is reported, but not
+ * an overrun past the size asked for. Runs freed to the buddy allocator
+ * are poisoned there.
  *
  * Generic KASAN only. kasan_poison() is exported by the kernel but
  * declared only in mm/kasan/kasan.h, so it is declared again here; the
@@ -28,7 +39,7 @@ void kasan_poison(const void *addr, size_t size, u8 value, bool init);
 #define MAGPIE_KASAN_FREE	0xFB	/* the kernel's KASAN_SLAB_FREE */
 
 /* @size bytes from @obj (granule aligned) become inaccessible. */
-static inline void magpie_kasan_poison(const void *obj, unsigned int size)
+static inline void magpie_kasan_poison(const void *obj, size_t size)
 {
 	kasan_poison(obj, round_up(size, MAGPIE_KASAN_GRANULE), MAGPIE_KASAN_FREE, false);
 }
@@ -47,7 +58,7 @@ static inline void magpie_kasan_unpoison(const void *obj, size_t size)
 
 #else
 
-static inline void magpie_kasan_poison(const void *obj, unsigned int size) { }
+static inline void magpie_kasan_poison(const void *obj, size_t size) { }
 static inline void magpie_kasan_unpoison(const void *obj, size_t size) { }
 
 #endif /* CONFIG_KASAN_GENERIC */

@@ -12,6 +12,10 @@
  * by everyone, so only a run of its own can carry the charge, which the
  * buddy allocator then drops when the run is freed.
  *
+ * KASAN: pages in a chunk that are not out in a run are poisoned, since
+ * they never go back to the buddy allocator that would do it for them;
+ * whoever takes a run unpoisons what it hands out (kasan.h).
+ *
  * Lock order: a cache's central lock, then magpie_heap.lock. The heap lock
  * is taken with interrupts off since the central lists are reached from
  * any context; nothing under it allocates.
@@ -23,6 +27,7 @@
 #include <linux/spinlock.h>
 
 #include "compat.h"
+#include "kasan.h"
 #include "pageheap.h"
 
 #define MAGPIE_CHUNK_ORDER_MAX	10
@@ -114,15 +119,23 @@ static struct magpie_chunk *magpie_chunk_new(gfp_t gfp)
 	chunk = kzalloc_obj(*chunk, magpie_meta_gfp(gfp));
 	if (!chunk)
 		return NULL;
-	/* A chunk is an optimisation: fail fast rather than reclaim hard. */
-	page = alloc_pages((gfp & ~__GFP_ZERO) | __GFP_NOWARN | __GFP_NORETRY,
-			   magpie_heap.chunk_order);
+	/*
+	 * A chunk is an optimisation: fail fast rather than reclaim hard; a
+	 * failure only sends the run to the buddy allocator, with the
+	 * caller's flags. __GFP_NOFAIL must go: with it the page allocator
+	 * retries forever even under __GFP_NORETRY (it is not supported
+	 * above order 1 either), and the last resort honours it anyway.
+	 */
+	page = alloc_pages((gfp & ~(__GFP_ZERO | __GFP_NOFAIL)) |
+			   __GFP_NOWARN | __GFP_NORETRY, magpie_heap.chunk_order);
 	if (!page) {
 		kfree(chunk);
 		return NULL;
 	}
 	split_page(page, magpie_heap.chunk_order);
 	chunk->addr = page_address(page);
+	/* No run is out yet: the whole chunk is free memory (see the top). */
+	magpie_kasan_poison(chunk->addr, magpie_heap.chunk_pages << PAGE_SHIFT);
 	chunk->idle_since = jiffies;
 	return chunk;
 }
@@ -136,6 +149,8 @@ static struct magpie_chunk *magpie_chunk_new(gfp_t gfp)
  *	charged to the current (or active) memory cgroup.
  *
  * The pages' ->private fields are zero; their contents are undefined.
+ * Under KASAN a run cut from a chunk comes poisoned and one from the
+ * buddy allocator does not: the caller unpoisons what it hands out.
  *
  * Return: 0, or -ENOMEM.
  */
@@ -165,8 +180,11 @@ int magpie_heap_alloc_run(struct magpie_run *run, unsigned int npages, gfp_t gfp
 			spin_unlock_irqrestore(&magpie_heap.lock, flags);
 		}
 	}
-	run->addr = alloc_pages_exact((size_t)npages << PAGE_SHIFT,
-				      (gfp & ~__GFP_ZERO) | __GFP_NOWARN);
+	/*
+	 * The last resort: a failure here is a real one, reported by the
+	 * page allocator unless the caller itself asked for __GFP_NOWARN.
+	 */
+	run->addr = alloc_pages_exact((size_t)npages << PAGE_SHIFT, gfp & ~__GFP_ZERO);
 	if (!run->addr)
 		return -ENOMEM;
 	run->npages = npages;
@@ -183,13 +201,21 @@ int magpie_heap_alloc_run(struct magpie_run *run, unsigned int npages, gfp_t gfp
  * magpie_heap_free_run() - give a run back
  * @run: a run from magpie_heap_alloc_run()
  *
- * The pages' ->private fields must be zero again.
+ * The pages' ->private fields must be zero again. Their KASAN state does
+ * not matter: a run going back into its chunk is poisoned here, a direct
+ * run by the buddy allocator.
  */
 void magpie_heap_free_run(struct magpie_run *run)
 {
 	struct magpie_chunk *chunk = run->chunk;
 	unsigned long flags;
 
+	/*
+	 * Before the run is back in the bitmap: once it is, another CPU may
+	 * cut it and unpoison it, and a late poison would undo that.
+	 */
+	if (chunk)
+		magpie_kasan_poison(run->addr, (size_t)run->npages << PAGE_SHIFT);
 	spin_lock_irqsave(&magpie_heap.lock, flags);
 	magpie_heap.stats.run_pages -= run->npages;
 	if (chunk) {

@@ -13,11 +13,18 @@ struct magpie_chunk;
 
 /*
  * Flags for magpie's own metadata (span descriptors, magazines, chunk
- * headers): the caller's context constraints, none of its object flags.
+ * headers): the caller's context constraints and how hard it wants the
+ * allocator to try, none of its object flags. __GFP_NORETRY and
+ * __GFP_RETRY_MAYFAIL are kept since metadata is small, and without them
+ * a small allocation is retried until it succeeds, through the OOM killer
+ * if need be, which is what a caller with either flag asked to avoid;
+ * __GFP_NOMEMALLOC since a caller that must stay out of the emergency
+ * reserves must not reach them through its metadata either.
  */
 static inline gfp_t magpie_meta_gfp(gfp_t gfp)
 {
-	return gfp & (GFP_KERNEL | __GFP_HIGH | __GFP_NOWARN);
+	return gfp & (GFP_KERNEL | __GFP_HIGH | __GFP_NOWARN | __GFP_NORETRY |
+		      __GFP_RETRY_MAYFAIL | __GFP_NOMEMALLOC);
 }
 
 /**

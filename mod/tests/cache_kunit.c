@@ -270,6 +270,72 @@ static void alloc_general_sizes(struct kunit *test)
 	magpie_free(ZERO_SIZE_PTR);
 }
 
+/*
+ * A large object is zeroed over all of magpie_size(), not just the size
+ * asked for, under __GFP_ZERO and init_on_alloc: its previous user filled
+ * all of it. The heap cuts first fit, so a chunk run freed and asked for
+ * again comes back in place, dirty. 40000 bytes (10 pages) is a chunk run
+ * and 600000 a direct one at the default chunk order.
+ */
+static void alloc_large_zeroes_usable_size(struct kunit *test)
+{
+	static const size_t sizes[] = { 40000, 600000 };
+	unsigned int s, round, chunk_runs = 0, reused = 0;
+
+	for (s = 0; s < ARRAY_SIZE(sizes); s++) {
+		for (round = 0; round < 4; round++) {
+			gfp_t gfp = round & 1 ? GFP_KERNEL : GFP_KERNEL | __GFP_ZERO;
+			struct magpie_heap_stats before, after;
+			u8 *p, *q, *bad;
+
+			magpie_heap_get_stats(&before);
+			p = magpie_alloc(sizes[s], GFP_KERNEL);
+			magpie_heap_get_stats(&after);
+			KUNIT_ASSERT_NOT_NULL(test, p);
+			memset(p, 0xa5, magpie_size(p));
+			magpie_free(p);
+			q = magpie_alloc(sizes[s], gfp);
+			KUNIT_ASSERT_NOT_NULL(test, q);
+			if (after.direct_pages == before.direct_pages) {
+				chunk_runs++;
+				reused += (q == p);
+			}
+			bad = memchr_inv(q, 0, magpie_size(q));
+			if (want_init_on_alloc(gfp))
+				KUNIT_EXPECT_NULL_MSG(test, bad, "size %zu: byte %td of %zu dirty",
+						      sizes[s], bad - q, magpie_size(q));
+			magpie_free(q);
+		}
+	}
+	if (chunk_runs)
+		KUNIT_EXPECT_GT(test, reused, 0U);
+}
+
+/*
+ * KASAN sees a large object: all of its usable size is accessible, and its
+ * run is poisoned once freed, by the page heap when it went back into a
+ * chunk (which the buddy allocator never sees), else by the buddy allocator.
+ */
+static void alloc_large_kasan(struct kunit *test)
+{
+#ifdef CONFIG_KASAN_GENERIC
+	u8 *p = magpie_alloc(40000, GFP_KERNEL);
+	size_t last;
+	s8 *shadow;
+
+	KUNIT_ASSERT_NOT_NULL(test, p);
+	shadow = kasan_mem_to_shadow(p);
+	last = (magpie_size(p) - 1) >> KASAN_SHADOW_SCALE_SHIFT;
+	KUNIT_EXPECT_EQ(test, shadow[0], 0);
+	KUNIT_EXPECT_EQ(test, shadow[last], 0);
+	magpie_free(p);
+	KUNIT_EXPECT_NE(test, shadow[0], 0);
+	KUNIT_EXPECT_NE(test, shadow[last], 0);
+#else
+	kunit_skip(test, "needs generic KASAN");
+#endif
+}
+
 /* Idle memory goes back: spans to the heap, chunks to the buddy allocator. */
 static void cache_memory_returns(struct kunit *test)
 {
@@ -730,6 +796,8 @@ static struct kunit_case magpie_cache_cases[] = {
 	KUNIT_CASE(cache_bulk),
 	KUNIT_CASE(cache_destroy_with_objects_remaining),
 	KUNIT_CASE(alloc_general_sizes),
+	KUNIT_CASE(alloc_large_zeroes_usable_size),
+	KUNIT_CASE(alloc_large_kasan),
 	KUNIT_CASE(cache_memory_returns),
 	KUNIT_CASE_SLOW(cache_stress_two_cpus),
 	KUNIT_CASE(cache_cpu_dead_flushes),

@@ -83,7 +83,7 @@ static void shim_say(const char *msg)
 }
 
 /* Arena sizes MAGPIE_ARENA_SIZE may ask for. */
-#define SHIM_MIN_ARENA		(1ULL << 20)
+#define SHIM_MIN_ARENA		(1024ULL * 1024)
 /* A refused reservation is retried at half the size down to this. */
 #define SHIM_MIN_HALVED		(256ULL << 20)
 
@@ -127,6 +127,9 @@ static void shim_atfork_release(void)
 	pthread_mutex_unlock(&shim_lock);
 }
 
+static const char shim_fork_copy_msg[] =
+	"libmagpie-malloc: a fork() child without memory to copy its heap stops here\n";
+
 /*
  * Runs after the library's child handler, which copies device arenas
  * into private memory. Where that copy failed the arena is dead, but this
@@ -140,7 +143,7 @@ static void shim_atfork_child(void)
 	pthread_mutex_unlock(&shim_lock);
 	for (i = 0; i < n; i++) {
 		if (shim_arena[i]->magic != MGP_ARENA_MAGIC) {
-			shim_say("libmagpie-malloc: the child of fork() could not copy the heap it shares with its parent (no memory); it stops rather than write into its parent's heap\n");
+			shim_say(shim_fork_copy_msg);
 			abort();
 		}
 	}
