@@ -242,7 +242,7 @@ TEST(selfcheck_in_memcg_charges_it)
 			_exit(12);
 		if (strcmp(buf[SELF_CHECKS].name, "cache_memcg") || buf[SELF_CHECKS].status)
 			_exit(13);
-		_exit(buf[SELF_CHECKS].ops == 69 ? 0 : 14);
+		_exit(buf[SELF_CHECKS].ops == 71 ? 0 : 14);
 	}
 	ASSERT_EQ(pid, waitpid(pid, &st, 0));
 	close(fd);
