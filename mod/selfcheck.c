@@ -17,10 +17,11 @@
  *                   two children (waiters run other tasks meanwhile)
  *   cache_memcg     only when the caller is in a memory cgroup other than
  *                   the root: accounted allocations (an accounting cache,
- *                   __GFP_ACCOUNT on a plain one, a large object, and one
- *                   that may not sleep, before and after its child cache
- *                   is made) land on pages charged to that cgroup, plain
- *                   ones on pages charged to nobody
+ *                   __GFP_ACCOUNT on a plain one, a large object, and
+ *                   ones that may not sleep or enter the filesystem,
+ *                   before and after their child cache is made) land on
+ *                   pages charged to that cgroup, plain ones on pages
+ *                   charged to nobody
  *
  * An inconsistency is described in the kernel log and recorded as
  * -EUCLEAN; nothing is repaired.
@@ -254,12 +255,37 @@ static void *magpie_selfcheck_charge_one(struct magpie_cache *cache, gfp_t gfp,
 	return obj;
 }
 
+/*
+ * A fresh accounting cache asked with @gfp, under which the child for the
+ * caller's cgroup is not made at once but queued: the first object is
+ * charged to nobody, one after magpie_memcg_flush() to @memcg.
+ */
+static void magpie_selfcheck_queued_child(const char *name, gfp_t gfp,
+					  struct mem_cgroup *memcg, int *ret)
+{
+	struct magpie_cache *cache;
+	void *first, *later;
+
+	cache = magpie_cache_create(name, 128, 0, MAGPIE_CACHE_ACCOUNT, NULL);
+	if (IS_ERR(cache)) {
+		*ret = *ret ?: -ENOMEM;
+		return;
+	}
+	first = magpie_selfcheck_charge_one(cache, gfp, NULL, name, ret);
+	magpie_memcg_flush();
+	later = magpie_selfcheck_charge_one(cache, gfp, memcg, name, ret);
+	if (first)
+		magpie_cache_free(cache, first);
+	if (later)
+		magpie_cache_free(cache, later);
+	magpie_cache_destroy(cache);
+}
+
 static void magpie_selfcheck_memcg(struct magpie_results *res)
 {
 	struct mem_cgroup *memcg = magpie_memcg_get_current();
-	struct magpie_cache *acct, *plain, *atomic, *nofs;
+	struct magpie_cache *acct, *plain;
 	void *objs[SELFCHECK_MEMCG_OBJS] = { }, *p = NULL, *q = NULL, *big = NULL;
-	void *a0 = NULL, *a1 = NULL, *n0 = NULL, *n1 = NULL;
 	unsigned int i;
 	int ret = 0;
 
@@ -267,9 +293,7 @@ static void magpie_selfcheck_memcg(struct magpie_results *res)
 		return;
 	acct = magpie_cache_create("selfcheck-acct", 256, 0, MAGPIE_CACHE_ACCOUNT, NULL);
 	plain = magpie_cache_create("selfcheck-plain", 256, 0, 0, NULL);
-	atomic = magpie_cache_create("selfcheck-atomic", 128, 0, MAGPIE_CACHE_ACCOUNT, NULL);
-	nofs = magpie_cache_create("selfcheck-nofs", 128, 0, MAGPIE_CACHE_ACCOUNT, NULL);
-	if (IS_ERR(acct) || IS_ERR(plain) || IS_ERR(atomic) || IS_ERR(nofs)) {
+	if (IS_ERR(acct) || IS_ERR(plain)) {
 		ret = -ENOMEM;
 		goto out;
 	}
@@ -284,14 +308,12 @@ static void magpie_selfcheck_memcg(struct magpie_results *res)
 		ret = ret ?: -ENOMEM;
 	else if (!magpie_selfcheck_charged(big, memcg))
 		ret = -EUCLEAN;
-	/* Without sleeping the child is only queued: this one is not charged. */
-	a0 = magpie_selfcheck_charge_one(atomic, GFP_NOWAIT, NULL, "first atomic", &ret);
-	magpie_memcg_flush();
-	a1 = magpie_selfcheck_charge_one(atomic, GFP_NOWAIT, memcg, "later atomic", &ret);
-	/* Nor without entering the filesystem (the child's making would). */
-	n0 = magpie_selfcheck_charge_one(nofs, GFP_NOFS, NULL, "first GFP_NOFS", &ret);
-	magpie_memcg_flush();
-	n1 = magpie_selfcheck_charge_one(nofs, GFP_NOFS, memcg, "later GFP_NOFS", &ret);
+	/*
+	 * The child is only queued without sleeping, and without entering
+	 * the filesystem (making it would).
+	 */
+	magpie_selfcheck_queued_child("selfcheck-atomic", GFP_NOWAIT, memcg, &ret);
+	magpie_selfcheck_queued_child("selfcheck-nofs", GFP_NOFS, memcg, &ret);
 out:
 	/* Through the parents: frees find the children themselves. */
 	for (i = 0; i < SELFCHECK_MEMCG_OBJS; i++)
@@ -302,18 +324,8 @@ out:
 	if (q)
 		magpie_cache_free(plain, q);
 	magpie_free(big);
-	if (a0)
-		magpie_cache_free(atomic, a0);
-	if (a1)
-		magpie_cache_free(atomic, a1);
-	if (n0)
-		magpie_cache_free(nofs, n0);
-	if (n1)
-		magpie_cache_free(nofs, n1);
 	magpie_cache_destroy(acct);
 	magpie_cache_destroy(plain);
-	magpie_cache_destroy(atomic);
-	magpie_cache_destroy(nofs);
 	mem_cgroup_put(memcg);
 	magpie_result_check(res, "cache_memcg", ret, SELFCHECK_MEMCG_OBJS + 7);
 }

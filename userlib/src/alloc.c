@@ -9,11 +9,6 @@
 
 #include "fastpath.h"
 
-static bool mgp_arena_ok(const struct mgp_arena *a)
-{
-	return a && a->magic == MGP_ARENA_MAGIC;
-}
-
 /**
  * mgp_lookup() - what @ptr points at
  * @a: the arena

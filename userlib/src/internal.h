@@ -200,6 +200,12 @@ struct mgp_arena {
 #define mgp_add(p, v)		__atomic_fetch_add(p, v, __ATOMIC_RELAXED)
 #define mgp_sub(p, v)		__atomic_fetch_sub(p, v, __ATOMIC_RELAXED)
 
+/* Whether @a is a live arena (a device arena whose fork copy failed is not). */
+static inline bool mgp_arena_ok(const struct mgp_arena *a)
+{
+	return a && a->magic == MGP_ARENA_MAGIC;
+}
+
 static inline char *mgp_page_addr(const struct mgp_arena *a, u32 page)
 {
 	return a->data + ((size_t)page << MGP_PAGE_SHIFT);

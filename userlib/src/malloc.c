@@ -142,7 +142,7 @@ static void shim_atfork_child(void)
 
 	pthread_mutex_unlock(&shim_lock);
 	for (i = 0; i < n; i++) {
-		if (shim_arena[i]->magic != MGP_ARENA_MAGIC) {
+		if (!mgp_arena_ok(shim_arena[i])) {
 			shim_say(shim_fork_copy_msg);
 			abort();
 		}
