@@ -172,7 +172,7 @@ extern struct list_head magpie_caches;
 
 /* central.c */
 struct magpie_kspan *magpie_kspan_alloc(unsigned int npages, gfp_t gfp);
-void magpie_kspan_free(struct magpie_kspan *ks);
+unsigned long magpie_kspan_free(struct magpie_kspan *ks);
 void magpie_central_init(struct magpie_central *central);
 struct list_head *magpie_central_list(struct magpie_central *central,
 				      enum magpie_span_list which);

@@ -88,21 +88,29 @@ struct magpie_kspan *magpie_kspan_alloc(unsigned int npages, gfp_t gfp)
 	}
 	return ks;
 }
+EXPORT_SYMBOL_IF_KUNIT(magpie_kspan_alloc);
 
 /**
  * magpie_kspan_free() - give a span's pages and descriptor back
  * @ks: a span no object of which is out
+ *
+ * Return: pages given straight back to the buddy allocator, as
+ * magpie_heap_free_run() says.
  */
-void magpie_kspan_free(struct magpie_kspan *ks)
+unsigned long magpie_kspan_free(struct magpie_kspan *ks)
 {
+	unsigned long pages;
+
 	/*
 	 * Nothing to unpoison: a run going back into a chunk is poisoned by
 	 * the page heap, a direct one by the buddy allocator.
 	 */
 	magpie_heap_set_owner(ks->run.addr, ks->run.npages, NULL);
-	magpie_heap_free_run(&ks->run);
+	pages = magpie_heap_free_run(&ks->run);
 	kfree(ks);
+	return pages;
 }
+EXPORT_SYMBOL_IF_KUNIT(magpie_kspan_free);
 
 /* A new span for @cache, objects constructed; no lock held. */
 static struct magpie_kspan *magpie_kspan_new(struct magpie_cache *cache, gfp_t gfp)
@@ -239,7 +247,12 @@ void magpie_central_free(struct magpie_cache *cache, void **objs, unsigned int n
  * @cache: the cache
  * @min_idle: jiffies a span must have been empty; 0 releases all empty ones
  *
- * Return: pages released.
+ * A span cut from a chunk goes back into it; one that is a run of its own
+ * (a memory cgroup child's, or a last-resort one) goes back to the buddy
+ * allocator at once.
+ *
+ * Return: pages given back to the buddy allocator, the second kind only:
+ * the chunks' are counted when magpie_heap_release_idle() frees them.
  */
 unsigned long magpie_central_release_empty(struct magpie_cache *cache,
 					   unsigned long min_idle)
@@ -260,10 +273,8 @@ unsigned long magpie_central_release_empty(struct magpie_cache *cache,
 		central->free_objects -= ks->s.nelems;
 	}
 	spin_unlock_irqrestore(&central->lock, flags);
-	list_for_each_entry_safe(ks, tmp, &victims, node) {
-		pages += ks->run.npages;
-		magpie_kspan_free(ks);
-	}
+	list_for_each_entry_safe(ks, tmp, &victims, node)
+		pages += magpie_kspan_free(ks);
 	return pages;
 }
 EXPORT_SYMBOL_IF_KUNIT(magpie_central_release_empty);

@@ -204,8 +204,12 @@ int magpie_heap_alloc_run(struct magpie_run *run, unsigned int npages, gfp_t gfp
  * The pages' ->private fields must be zero again. Their KASAN state does
  * not matter: a run going back into its chunk is poisoned here, a direct
  * run by the buddy allocator.
+ *
+ * Return: pages given straight back to the buddy allocator: all of a
+ * direct run's, none of a chunk's (they leave with their idle chunk, in
+ * magpie_heap_release_idle()).
  */
-void magpie_heap_free_run(struct magpie_run *run)
+unsigned long magpie_heap_free_run(struct magpie_run *run)
 {
 	struct magpie_chunk *chunk = run->chunk;
 	unsigned long flags;
@@ -230,8 +234,10 @@ void magpie_heap_free_run(struct magpie_run *run)
 		list_del(&run->node);
 	}
 	spin_unlock_irqrestore(&magpie_heap.lock, flags);
-	if (!chunk)
-		free_pages_exact(run->addr, (size_t)run->npages << PAGE_SHIFT);
+	if (chunk)
+		return 0;
+	free_pages_exact(run->addr, (size_t)run->npages << PAGE_SHIFT);
+	return run->npages;
 }
 
 /**

@@ -61,7 +61,7 @@ struct magpie_heap_stats {
 int magpie_heap_init(unsigned int chunk_order);
 void magpie_heap_exit(void);
 int magpie_heap_alloc_run(struct magpie_run *run, unsigned int npages, gfp_t gfp);
-void magpie_heap_free_run(struct magpie_run *run);
+unsigned long magpie_heap_free_run(struct magpie_run *run);
 unsigned long magpie_heap_release_idle(unsigned long min_idle);
 bool magpie_heap_contains(const void *addr);
 void magpie_heap_get_stats(struct magpie_heap_stats *stats);

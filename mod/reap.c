@@ -128,6 +128,7 @@ static unsigned long magpie_reap_locked(bool urgent, bool *flush)
 {
 	unsigned long min_idle = urgent ? 0 : magpie_reap_interval();
 	struct magpie_cache *cache;
+	unsigned long pages = 0;
 
 	lockdep_assert_held(&magpie_caches_mutex);
 	list_for_each_entry(cache, &magpie_caches, list) {
@@ -136,14 +137,14 @@ static unsigned long magpie_reap_locked(bool urgent, bool *flush)
 		magpie_cache_drain_depot(cache, urgent);
 		if (!urgent)
 			magpie_depot_resize_check(&cache->depot);
-		magpie_central_release_empty(cache, min_idle);
+		pages += magpie_central_release_empty(cache, min_idle);
 		cond_resched();
 	}
 	/*
 	 * Chunks need no grace of their own: they only go idle when the
 	 * spans above were released after theirs, or a large object freed.
 	 */
-	return magpie_heap_release_idle(0);
+	return pages + magpie_heap_release_idle(0);
 }
 
 /**

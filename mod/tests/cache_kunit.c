@@ -22,7 +22,7 @@
 #include "suites.h"
 
 /* Every CPU's magazines and the depot back to the spans. */
-static void mt_drain(struct magpie_cache *c)
+void mt_drain(struct magpie_cache *c)
 {
 	unsigned int cpu;
 
@@ -38,8 +38,8 @@ static void mt_drain(struct magpie_cache *c)
 }
 
 /* Fills @objs with @n objects of @c; the case stops if one is missing. */
-static void mt_alloc_n(struct kunit *test, struct magpie_cache *c, void **objs,
-		       unsigned int n)
+void mt_alloc_n(struct kunit *test, struct magpie_cache *c, void **objs,
+		unsigned int n)
 {
 	unsigned int i;
 
@@ -49,9 +49,9 @@ static void mt_alloc_n(struct kunit *test, struct magpie_cache *c, void **objs,
 	}
 }
 
-static struct magpie_cache *mt_cache(struct kunit *test, const char *name,
-				     unsigned int size, unsigned int align,
-				     void (*ctor)(void *))
+struct magpie_cache *mt_cache(struct kunit *test, const char *name,
+			      unsigned int size, unsigned int align,
+			      void (*ctor)(void *))
 {
 	struct magpie_cache *cache = magpie_cache_create(name, size, align, 0, ctor);
 
@@ -113,7 +113,10 @@ static void cache_alloc_free_many(struct kunit *test)
 		magpie_cache_free(c, objs[i]);
 	mt_drain(c);
 	KUNIT_EXPECT_EQ(test, magpie_central_objects_out(c), 0UL);
-	KUNIT_EXPECT_GT(test, magpie_central_release_empty(c, 0), 0UL);
+	KUNIT_EXPECT_GT(test, c->central.nr_empty, 0UL);
+	/* Spans cut from chunks: back into them, none to the buddy allocator yet. */
+	KUNIT_EXPECT_EQ(test, magpie_central_release_empty(c, 0), 0UL);
+	KUNIT_EXPECT_EQ(test, c->central.nr_spans, 0UL);
 	magpie_cache_destroy(c);
 }
 
@@ -336,31 +339,6 @@ static void alloc_large_kasan(struct kunit *test)
 #endif
 }
 
-/* Idle memory goes back: spans to the heap, chunks to the buddy allocator. */
-static void cache_memory_returns(struct kunit *test)
-{
-	struct magpie_cache *c = mt_cache(test, "t-return", 1024, 0, NULL);
-	struct magpie_heap_stats before, during, after;
-	const unsigned int n = 1024;	/* 1 MiB of objects */
-	void **objs = kunit_kcalloc(test, n, sizeof(void *), GFP_KERNEL);
-	unsigned int i;
-
-	KUNIT_ASSERT_NOT_NULL(test, objs);
-	magpie_heap_get_stats(&before);
-	mt_alloc_n(test, c, objs, n);
-	magpie_heap_get_stats(&during);
-	KUNIT_EXPECT_GE(test, during.run_pages - before.run_pages, 256UL);
-	for (i = 0; i < n; i++)
-		magpie_cache_free(c, objs[i]);
-	mt_drain(c);
-	magpie_central_release_empty(c, 0);
-	magpie_heap_release_idle(0);
-	magpie_heap_get_stats(&after);
-	KUNIT_EXPECT_LE(test, after.run_pages, before.run_pages);
-	KUNIT_EXPECT_LE(test, after.chunk_pages, before.chunk_pages);
-	magpie_cache_destroy(c);
-}
-
 struct mt_stress {
 	struct magpie_cache *cache;
 	spinlock_t lock;		/* protects handoff[] */
@@ -509,70 +487,6 @@ static void cache_cpu_dead_flushes(struct kunit *test)
 }
 
 /*
- * The reaper itself (not a call from the test) gives a freed burst back to
- * the buddy allocator within two intervals: one to prove it idle, one to
- * release it. Per-CPU magazines are not reaped, so they are flushed here.
- * The burst is 2 MiB more than the free pages the heap's chunks hold
- * already (earlier users leave some), so that it must grow the heap.
- */
-static void cache_reaper_returns_burst(struct kunit *test)
-{
-	struct magpie_cache *c = mt_cache(test, "t-reap", 2048, 0, NULL);
-	unsigned int interval = magpie_reap_interval_msecs(), i, cpu, n;
-	struct magpie_heap_stats before, during, after;
-	unsigned long chunk_free;
-	void **objs;
-
-	magpie_heap_get_stats(&before);
-	chunk_free = before.chunk_pages - (before.run_pages - before.direct_pages);
-	n = (chunk_free + 512) * (PAGE_SIZE / 2048);
-	objs = kunit_kcalloc(test, n, sizeof(void *), GFP_KERNEL);
-	KUNIT_ASSERT_NOT_NULL(test, objs);
-	mt_alloc_n(test, c, objs, n);
-	magpie_heap_get_stats(&during);
-	KUNIT_EXPECT_GE(test, during.chunk_pages, before.chunk_pages + 256);
-	for (i = 0; i < n; i++)
-		magpie_cache_free(c, objs[i]);
-	for_each_possible_cpu(cpu)
-		magpie_cpu_dead(cpu);
-	msleep(2 * interval + interval / 2);
-	magpie_heap_get_stats(&after);
-	KUNIT_EXPECT_LE_MSG(test, after.chunk_pages, before.chunk_pages,
-			    "chunk pages before %lu, with the burst %lu, %u ms after freeing %lu",
-			    before.chunk_pages, during.chunk_pages, 2 * interval + interval / 2,
-			    after.chunk_pages);
-	KUNIT_EXPECT_EQ(test, c->central.nr_spans, 0UL);
-	magpie_cache_destroy(c);
-}
-
-/*
- * The shrinker's pass frees everything idle at once: this cache's spans
- * go, and the page heap holds no more chunk memory than before the test
- * (other caches' partly used chunks legitimately keep free pages).
- */
-static void cache_shrink_frees_idle_now(struct kunit *test)
-{
-	struct magpie_cache *c = mt_cache(test, "t-shrink", 512, 0, NULL);
-	struct magpie_heap_stats before, after;
-	const unsigned int n = 256;
-	void **objs = kunit_kcalloc(test, n, sizeof(void *), GFP_KERNEL);
-	unsigned int i;
-
-	KUNIT_ASSERT_NOT_NULL(test, objs);
-	magpie_heap_get_stats(&before);
-	mt_alloc_n(test, c, objs, n);
-	for (i = 0; i < n; i++)
-		magpie_cache_free(c, objs[i]);
-	mt_drain(c);
-	KUNIT_EXPECT_GT(test, c->central.nr_empty, 0UL);
-	magpie_reap_all(true);
-	magpie_heap_get_stats(&after);
-	KUNIT_EXPECT_EQ(test, c->central.nr_spans, 0UL);
-	KUNIT_EXPECT_LE(test, after.chunk_pages, before.chunk_pages);
-	magpie_cache_destroy(c);
-}
-
-/*
  * Hardirq callers: an hrtimer pinned to CPU 0 allocates (GFP_ATOMIC) and
  * frees every 200 us while a thread on CPU 0 hammers the same cache, so
  * interrupts land both inside and outside the thread's fast path. Each
@@ -674,56 +588,6 @@ static void cache_hardirq_callers(struct kunit *test)
 	magpie_cache_destroy(mt_irq.cache);
 }
 
-struct mt_idle_cpu {
-	struct magpie_cache *cache;
-	struct completion done;
-};
-
-/* Allocates and frees on this CPU, leaving objects in its magazines. */
-static int mt_use_then_idle(void *arg)
-{
-	struct mt_idle_cpu *ic = arg;
-	void *objs[64];
-	unsigned int i, n = 0;
-
-	for (i = 0; i < ARRAY_SIZE(objs); i++) {
-		objs[i] = magpie_cache_alloc(ic->cache, GFP_KERNEL);
-		n += !!objs[i];
-	}
-	for (i = 0; i < ARRAY_SIZE(objs); i++)
-		magpie_cache_free(ic->cache, objs[i]);
-	complete(&ic->done);
-	return 0;
-}
-
-/* A CPU that stops using a cache gets its magazines taken back. */
-static void cache_reaper_flushes_idle_cpu(struct kunit *test)
-{
-	struct mt_idle_cpu ic = { .cache = mt_cache(test, "t-idlecpu", 64, 0, NULL) };
-	struct magpie_cpu_cache *pc;
-	struct task_struct *t;
-
-	if (!cpu_online(1))
-		kunit_skip(test, "needs CPU 1");
-	init_completion(&ic.done);
-	t = kthread_run_on_cpu(mt_use_then_idle, &ic, 1, "mt_idle/%u");
-	KUNIT_ASSERT_FALSE(test, IS_ERR(t));
-	wait_for_completion(&ic.done);
-	pc = per_cpu_ptr(ic.cache->cpu, 1);
-	KUNIT_ASSERT_GT(test, pc->pair.loaded->rounds + pc->pair.previous->rounds, 0U);
-	/* One pass to see the count, one to find it unchanged. */
-	magpie_reap_all(false);
-	magpie_reap_all(false);
-	KUNIT_EXPECT_EQ(test, pc->pair.loaded->rounds + pc->pair.previous->rounds, 0U);
-	KUNIT_EXPECT_PTR_EQ(test, pc->pair.loaded, &magpie_magazine_none);
-	/* Everything is in the depot or the spans now: nothing is out. */
-	mutex_lock(&magpie_caches_mutex);
-	magpie_cache_drain_depot(ic.cache, true);
-	mutex_unlock(&magpie_caches_mutex);
-	KUNIT_EXPECT_EQ(test, magpie_central_objects_out(ic.cache), 0UL);
-	magpie_cache_destroy(ic.cache);
-}
-
 /*
  * KASAN sees objects inside spans: an allocated object is accessible to
  * the byte, the rest of its slot and every free object are poisoned.
@@ -798,13 +662,9 @@ static struct kunit_case magpie_cache_cases[] = {
 	KUNIT_CASE(alloc_general_sizes),
 	KUNIT_CASE(alloc_large_zeroes_usable_size),
 	KUNIT_CASE(alloc_large_kasan),
-	KUNIT_CASE(cache_memory_returns),
 	KUNIT_CASE_SLOW(cache_stress_two_cpus),
 	KUNIT_CASE(cache_cpu_dead_flushes),
 	KUNIT_CASE(cache_hardirq_callers),
-	KUNIT_CASE(cache_shrink_frees_idle_now),
-	KUNIT_CASE_SLOW(cache_reaper_returns_burst),
-	KUNIT_CASE(cache_reaper_flushes_idle_cpu),
 	KUNIT_CASE(cache_kasan_sees_objects),
 	KUNIT_CASE(cache_account_from_root),
 	{}

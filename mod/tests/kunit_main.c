@@ -36,7 +36,7 @@ static struct kunit_suite magpie_runq_suite = {
 kunit_test_suites(&magpie_sizeclass_suite, &magpie_span_suite, &magpie_magazine_suite,
 		  &magpie_runq_suite, &magpie_cache_suite, &magpie_debug_suite,
 		  &magpie_fault_suite, &magpie_pool_suite, &magpie_pool_wait_suite,
-		  &magpie_pool_fork_suite, &magpie_pool_outside_suite);
+		  &magpie_pool_fork_suite, &magpie_pool_outside_suite, &magpie_reclaim_suite);
 
 MAGPIE_IMPORT_KUNIT_NS();
 MODULE_DESCRIPTION("KUnit tests for magpie");
