@@ -12,6 +12,7 @@
  * not answered the last epoch is not asked again until it does.
  */
 #include <linux/mm.h>
+#include <linux/sched.h>
 #include <linux/shrinker.h>
 
 #include "arena.h"
@@ -37,8 +38,14 @@ static unsigned long magpie_arena_shrink_count(struct shrinker *shrinker,
 	/* Reclaim may run under a holder of the mutex: never wait for it. */
 	if (!mutex_trylock(&magpie_arenas_mutex))
 		return 0;
-	xa_for_each(&magpie_arenas, id, arena)
+	/*
+	 * Arenas are bounded only by their owners' memory: let others run
+	 * between them (reclaim calls shrinkers where they may sleep).
+	 */
+	xa_for_each(&magpie_arenas, id, arena) {
 		pages += magpie_arena_cached(arena);
+		cond_resched();
+	}
 	mutex_unlock(&magpie_arenas_mutex);
 	return pages;
 }
@@ -56,13 +63,13 @@ static unsigned long magpie_arena_shrink_scan(struct shrinker *shrinker,
 	xa_for_each(&magpie_arenas, id, arena) {
 		h = magpie_arena_header(arena);
 		epoch = READ_ONCE(h->pressure_epoch);
-		if (!magpie_arena_cached(arena) || READ_ONCE(h->pressure_seen) != epoch)
-			continue;
 		/*
 		 * A plain store: the epoch publishes nothing else, and userlib
 		 * only compares it with pressure_seen.
 		 */
-		WRITE_ONCE(h->pressure_epoch, epoch + 1);
+		if (magpie_arena_cached(arena) && READ_ONCE(h->pressure_seen) == epoch)
+			WRITE_ONCE(h->pressure_epoch, epoch + 1);
+		cond_resched();
 	}
 	mutex_unlock(&magpie_arenas_mutex);
 	/* Nothing is freed now; what comes back comes through releases. */

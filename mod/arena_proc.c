@@ -7,6 +7,7 @@
  * hostile header can make a line wrong but never large or harmful.
  */
 #include <linux/mm.h>
+#include <linux/sched.h>
 #include <linux/proc_fs.h>
 #include <linux/seq_file.h>
 #include <linux/slab.h>
@@ -102,6 +103,7 @@ static int magpie_arenas_show(struct seq_file *m, void *v)
 					   u->classes[c].spans, u->classes[c].objects);
 		}
 		seq_puts(m, shown ? "\n" : " -\n");
+		cond_resched();	/* arenas are bounded only by memory */
 	}
 	mutex_unlock(&magpie_arenas_mutex);
 	kfree(u);

@@ -8,6 +8,7 @@
  */
 #include <linux/math64.h>
 #include <linux/mm.h>
+#include <linux/sched.h>
 #include <linux/proc_fs.h>
 #include <linux/seq_file.h>
 #include <linux/slab.h>
@@ -92,6 +93,7 @@ static int magpie_caches_show(struct seq_file *m, void *v)
 			   cache->name, cache->object_size, cache->size, cache->align, active,
 			   f.total, f.spans, f.pages, f.mag_size, f.depot_full, f.depot_empty,
 			   hit_pm / 10, hit_pm % 10, locks_pk);
+		cond_resched();	/* one child cache per memory cgroup */
 	}
 	mutex_unlock(&magpie_caches_mutex);
 	return 0;
@@ -125,6 +127,7 @@ static int magpie_classes_show(struct seq_file *m, void *v)
 		s->spans += cache->central.nr_spans;
 		s->free_in_spans += cache->central.free_objects;
 		spin_unlock_irqrestore(&cache->central.lock, flags);
+		cond_resched();
 	}
 	mutex_unlock(&magpie_caches_mutex);
 

@@ -196,6 +196,7 @@ static unsigned long magpie_shrink_count(struct shrinker *shrinker,
 			 magpie_sizeclasses[cache->class].npages;
 		bytes += (unsigned long)READ_ONCE(cache->depot.nr_full) *
 			 READ_ONCE(cache->depot.mag_size) * cache->size;
+		cond_resched();	/* one child cache per memory cgroup */
 	}
 	mutex_unlock(&magpie_caches_mutex);
 	return pages + (bytes >> PAGE_SHIFT);
