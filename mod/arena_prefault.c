@@ -159,10 +159,11 @@ static int magpie_prefault_async(struct magpie_arena *arena, unsigned long first
 /**
  * magpie_arena_prefault() - back a range of an arena before it is touched
  * @arena: the arena
- * @req: the request, reserved fields already checked; @backed is set
+ * @req: the request, its flags, reserved fields and page alignment
+ *	already checked (a non-empty, page-aligned range); @backed is set
  *
- * Return: 0; -EINVAL for unknown flags, a range that is not page aligned,
- * empty, or not inside the metadata and data areas, or an asynchronous
+ * Return: 0; -EINVAL for a range not inside the metadata and data areas,
+ * or an asynchronous
  * one longer than MAGPIE_PREFAULT_ASYNC_MAX; -EBUSY when an asynchronous
  * one does not fit beside those the arena has queued; -ENOSPC when a
  * synchronous prefault reached the open file's limit; -ENOMEM; -EINTR
@@ -174,10 +175,6 @@ int magpie_arena_prefault(struct magpie_arena *arena, struct magpie_prefault *re
 	unsigned long first, nr, done = 0;
 	int ret;
 
-	if (req->flags & ~MAGPIE_PREFAULT_ASYNC)
-		return -EINVAL;
-	if (!req->length || !PAGE_ALIGNED(req->offset) || !PAGE_ALIGNED(req->length))
-		return -EINVAL;
 	first = req->offset >> PAGE_SHIFT;
 	nr = req->length >> PAGE_SHIFT;
 	/* Page counts, so offset + length cannot overflow. */

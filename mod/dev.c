@@ -251,7 +251,10 @@ static long magpie_dev_prefault(struct magpie_dev_file *df, void __user *uarg)
 	ret = magpie_dev_copy_in(&req, uarg, sizeof(req));
 	if (ret)
 		return ret;
-	if (req.backed || !magpie_dev_zero(req.reserved, sizeof(req.reserved)))
+	/* All that does not need the arena, before it is looked up. */
+	if ((req.flags & ~MAGPIE_PREFAULT_ASYNC) || req.backed ||
+	    !magpie_dev_zero(req.reserved, sizeof(req.reserved)) ||
+	    !req.length || !PAGE_ALIGNED(req.offset) || !PAGE_ALIGNED(req.length))
 		return -EINVAL;
 
 	mutex_lock(&df->lock);

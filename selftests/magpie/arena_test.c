@@ -350,6 +350,9 @@ TEST_F(arena, prefault_bad_input)
 	EXPECT_EQ(EINVAL, mp_prefault(self->fd, self->c.id, MAGPIE_PREFAULT_ASYNC, data,
 				      ~0ULL & ~(PG - 1), NULL));
 	EXPECT_EQ(ENOENT, mp_prefault(self->fd, self->c.id + 9, 0, data, PG, NULL));
+	/* Bad input is refused before the arena is looked up. */
+	EXPECT_EQ(EINVAL, mp_prefault(self->fd, self->c.id + 9, 2, data, PG, NULL));
+	EXPECT_EQ(EINVAL, mp_prefault(self->fd, self->c.id + 9, 0, data + 1, PG, NULL));
 	p = (struct magpie_prefault){ .id = self->c.id, .offset = data, .length = PG, .backed = 1 };
 	EXPECT_EQ(EINVAL, mp_ioctl(self->fd, MAGPIE_IOC_PREFAULT, &p));
 	p = (struct magpie_prefault){ .id = self->c.id, .offset = data, .length = PG };
@@ -587,6 +590,106 @@ TEST_F_TIMEOUT(arena, prefault_async_capped, 300)
 		usleep(10000);
 	}
 	EXPECT_EQ(0, err);
+}
+
+struct long_prefault {
+	int fd;
+	unsigned int id;
+	unsigned long long off, len;
+	int err;
+	int done;
+};
+
+static void *long_prefault_thread(void *arg)
+{
+	struct long_prefault *lp = arg;
+
+	lp->err = mp_prefault(lp->fd, lp->id, 0, lp->off, lp->len, NULL);
+	__atomic_store_n(&lp->done, 1, __ATOMIC_RELEASE);
+	return NULL;
+}
+
+/* Pages backed in arena @id as /proc/magpie/arenas shows them, or -1. */
+static long proc_arena_backed(unsigned int id)
+{
+	char *text = slurp(ARENAS), *line;
+	unsigned long backed;
+	unsigned int aid;
+	long ret = -1;
+
+	if (!text)
+		return -1;
+	for (line = strchr(text, '\n'); line; line = strchr(line + 1, '\n'))
+		if (sscanf(line + 1, "%u %*d %*s %*u %*u %lu", &aid, &backed) == 2 && aid == id) {
+			ret = backed;
+			break;
+		}
+	free(text);
+	return ret;
+}
+
+/* Whether task @pid sleeps in ioctl() (/proc/PID/syscall starts with its number). */
+static bool in_ioctl(pid_t pid)
+{
+	char path[64], want[16], *text;
+	bool ret;
+
+	snprintf(path, sizeof(path), "/proc/%d/syscall", pid);
+	snprintf(want, sizeof(want), "%d ", SYS_ioctl);
+	text = slurp(path);
+	ret = text && !strncmp(text, want, strlen(want));
+	free(text);
+	return ret;
+}
+
+/*
+ * A synchronous prefault holds the file's lock, so a caller killed during
+ * one stops at once. Here a child sharing the file waits for that lock
+ * behind its parent's long prefault, is killed there, and once it has the
+ * lock backs nothing. Skips if the long prefault ends before the child is
+ * seen waiting.
+ */
+TEST_F_TIMEOUT(arena, prefault_stops_when_caller_killed, 300)
+{
+	const unsigned long long big = 192ULL << 20, small = 4ULL << 20;
+	struct magpie_arena_stats before, after;
+	struct long_prefault lp;
+	struct magpie_arena_create c;
+	bool waiting = false;
+	int fd = self->fd, status, i;
+	pthread_t t;
+	pid_t pid;
+
+	ASSERT_EQ(0, mp_create(fd, big + small, &c));
+	ASSERT_EQ(0, mp_stats(fd, c.id, &before));
+	lp = (struct long_prefault){ .fd = fd, .id = c.id, .off = c.data_offset, .len = big };
+	ASSERT_EQ(0, pthread_create(&t, NULL, long_prefault_thread, &lp));
+	/* Pages appearing mean the long prefault holds the lock. */
+	for (i = 0; i < 5000 && proc_arena_backed(c.id) <= (long)before.pages_backed; i++)
+		usleep(1000);
+	pid = fork();
+	ASSERT_LE(0, pid);
+	if (!pid)
+		_exit(mp_prefault(fd, c.id, 0, c.data_offset + big, small, NULL));
+	for (i = 0; i < 10000 && !__atomic_load_n(&lp.done, __ATOMIC_ACQUIRE); i++) {
+		if (in_ioctl(pid)) {
+			waiting = true;
+			break;
+		}
+		usleep(1000);
+	}
+	kill(pid, SIGKILL);
+	/* Still running after the kill: the child was still waiting then. */
+	waiting = waiting && !__atomic_load_n(&lp.done, __ATOMIC_ACQUIRE);
+	ASSERT_EQ(pid, waitpid(pid, &status, 0));
+	pthread_join(t, NULL);
+	EXPECT_EQ(0, lp.err);
+	ASSERT_EQ(0, mp_stats(fd, c.id, &after));
+	if (!waiting)
+		SKIP(return, "the long prefault ended before the child was seen waiting");
+	EXPECT_TRUE(WIFSIGNALED(status) && WTERMSIG(status) == SIGKILL)
+		TH_LOG("child status %#x", status);
+	EXPECT_EQ(before.pages_backed + big / PG, after.pages_backed);
 }
 
 /*
