@@ -11,6 +11,9 @@
  *   magpie_heap.lock          the page heap
  * The depot lock (engine/magazine.c) nests inside nothing and takes
  * nothing: magazines leave the depot before their objects go to spans.
+ * It is a raw spinlock, since the slow paths trade with the depot under
+ * get_cpu_ptr(); the central and heap locks are never taken inside such
+ * a section (the same contexts as for kmalloc()'s spinlock_t locks).
  * The central, depot and heap locks are taken with interrupts off, since
  * every path can be reached from interrupt context; the fast path takes
  * no lock at all.

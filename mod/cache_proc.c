@@ -42,14 +42,14 @@ static void magpie_cache_figures(struct magpie_cache *cache, struct magpie_cache
 	f->total = f->spans * magpie_sizeclasses[cache->class].nobjs;
 	f->pages = f->spans * magpie_sizeclasses[cache->class].npages;
 
-	spin_lock_irqsave(&cache->depot.lock, flags);
+	magpie_lock(&cache->depot.lock, flags);
 	for (mag = cache->depot.full; mag; mag = mag->next)
 		f->in_mags += mag->rounds;
 	f->depot_full = cache->depot.nr_full;
 	f->depot_empty = cache->depot.nr_empty;
 	f->mag_size = cache->depot.mag_size;
 	f->locks += cache->depot.locks;
-	spin_unlock_irqrestore(&cache->depot.lock, flags);
+	magpie_unlock(&cache->depot.lock, flags);
 
 	for_each_possible_cpu(cpu) {
 		struct magpie_cpu_cache *pc = per_cpu_ptr(cache->cpu, cpu);

@@ -8,7 +8,8 @@
  *   pool->flush_mutex       one flush at a time
  *   pool->idle_lock         the idle-M list (IRQ-safe: wakeups come from
  *                           any context)
- *   pool->global.lock       the global run queue (IRQ-safe, engine lock)
+ *   pool->global.lock       the global run queue (IRQ-safe, engine lock,
+ *                           raw: taken with preemption off)
  * Rings and runnext need no lock (engine/runq.h); a P's ring is produced
  * into only by whatever runs on the P's CPU with preemption disabled.
  *

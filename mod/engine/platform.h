@@ -8,7 +8,7 @@
  * What a host provides: fixed-width types (u8..u64), size_t, uintptr_t, bool,
  * magpie_ctz64() (count trailing zeros of a non-zero word), a lock that
  * may be taken from any context the host has (magpie_lock_t: an IRQ-safe
- * spinlock in the kernel, a mutex elsewhere),
+ * raw spinlock in the kernel, a mutex elsewhere),
  * likely()/unlikely(), MAGPIE_STATIC_ASSERT(), EXPORT_SYMBOL_FOR_MAGPIE_TESTS(),
  * which in the kernel makes an engine symbol visible to magpie's KUnit
  * module (and to nothing else) and elsewhere does nothing.
@@ -29,11 +29,18 @@
 
 #include "../compat.h"
 
-#define magpie_lock_t			spinlock_t
-#define magpie_lock_init(l)		spin_lock_init(l)
-#define magpie_lock(l, flags)		spin_lock_irqsave(l, flags)
-#define magpie_trylock(l, flags)	spin_trylock_irqsave(l, flags)
-#define magpie_unlock(l, flags)		spin_unlock_irqrestore(l, flags)
+/*
+ * Raw: the depot is traded with under get_cpu_ptr() and the global run
+ * queue is filled with preemption off and from hard interrupts, where a
+ * PREEMPT_RT kernel's sleeping spinlock_t may not be taken. Every section
+ * under these locks is short and bounded (a few list links, at most half
+ * a ring of tasks) and takes no other lock.
+ */
+#define magpie_lock_t			raw_spinlock_t
+#define magpie_lock_init(l)		raw_spin_lock_init(l)
+#define magpie_lock(l, flags)		raw_spin_lock_irqsave(l, flags)
+#define magpie_trylock(l, flags)	raw_spin_trylock_irqsave(l, flags)
+#define magpie_unlock(l, flags)		raw_spin_unlock_irqrestore(l, flags)
 
 #define MAGPIE_STATIC_ASSERT(expr, msg)	static_assert(expr, msg)
 #define EXPORT_SYMBOL_FOR_MAGPIE_TESTS(sym)	EXPORT_SYMBOL_IF_KUNIT(sym)
