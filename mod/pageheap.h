@@ -19,12 +19,13 @@ struct magpie_chunk;
  * a small allocation is retried until it succeeds, through the OOM killer
  * if need be, which is what a caller with either flag asked to avoid;
  * __GFP_NOMEMALLOC since a caller that must stay out of the emergency
- * reserves must not reach them through its metadata either.
+ * reserves must not reach them through its metadata either; __GFP_NOFAIL
+ * since an object cannot be had without its span's descriptor.
  */
 static inline gfp_t magpie_meta_gfp(gfp_t gfp)
 {
 	return gfp & (GFP_KERNEL | __GFP_HIGH | __GFP_NOWARN | __GFP_NORETRY |
-		      __GFP_RETRY_MAYFAIL | __GFP_NOMEMALLOC);
+		      __GFP_RETRY_MAYFAIL | __GFP_NOMEMALLOC | __GFP_NOFAIL);
 }
 
 /**

@@ -101,8 +101,31 @@ static void fault_random_failures(struct kunit *test)
 	magpie_cache_destroy(c);
 }
 
+/*
+ * __GFP_NOFAIL is honoured all the way down: with every other allocation
+ * failing (the injectors spare __GFP_NOFAIL ones, as the kernel's own
+ * retry loop would make them succeed), a new cache's first object still
+ * comes, with the span descriptor and magazine it needs.
+ */
+static void fault_nofail_succeeds(struct kunit *test)
+{
+	struct magpie_cache *c = magpie_cache_create("f-nofail", 256, 0, 0, NULL);
+	void *obj;
+
+	KUNIT_ASSERT_FALSE(test, IS_ERR(c));
+	mf_fail(true);
+	KUNIT_EXPECT_NULL(test, magpie_cache_alloc(c, GFP_KERNEL));
+	obj = magpie_cache_alloc(c, GFP_KERNEL | __GFP_NOFAIL);
+	mf_fail(false);
+	KUNIT_EXPECT_NOT_NULL(test, obj);
+	if (obj)
+		magpie_cache_free(c, obj);
+	magpie_cache_destroy(c);
+}
+
 static struct kunit_case magpie_fault_cases[] = {
 	KUNIT_CASE(fault_all_allocations_fail),
+	KUNIT_CASE(fault_nofail_succeeds),
 	KUNIT_CASE(fault_random_failures),
 	{}
 };
