@@ -231,10 +231,10 @@ static int magpie_pool_cpu_online(unsigned int cpu)
 		if (IS_ERR(m))
 			return PTR_ERR(m);
 		/*
-		 * magpie_current_m() reads it locklessly and matches only the
-		 * M itself, which runs after the wakeup below: no barrier.
+		 * Release: sysmon and wakers on other CPUs read it locklessly
+		 * and look into the M (READ_ONCE(), dependency-ordered).
 		 */
-		WRITE_ONCE(p->m, m);
+		smp_store_release(&p->m, m);
 	} else {
 		/* The scheduler broke its affinity when the CPU went away. */
 		set_cpus_allowed_ptr(p->m->task, cpumask_of(cpu));

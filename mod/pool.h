@@ -50,6 +50,8 @@
 #define MAGPIE_TIME_SAMPLE	64
 /* Tasks a waiting worker may nest on its stack while it helps. */
 #define MAGPIE_HELP_DEPTH_MAX	48
+/* Decrements an M may owe one group before it pays (m->wg_owed is an int). */
+#define MAGPIE_WG_OWED_MAX	(1024 * 1024)
 
 enum magpie_task_state {
 	MAGPIE_TASK_QUEUED,
@@ -422,9 +424,12 @@ static inline bool magpie_p_free_m_awake(struct magpie_p *p)
 /*
  * Whether an M is awake on a CPU that no outside submitter holds: an M
  * that looks at every queue again before it parks (the handshake at the
- * top of pool_park.c), and whose running preempts no submitter. Exact
- * under idle_lock, a hint without it. An outside submitter asks for
- * every task, so the CPU found last time is looked at first.
+ * top of pool_park.c), and whose running preempts no submitter. A hint
+ * even under idle_lock, which covers the idle flags but not the outside
+ * submitters' stamps or an M's helping flag: a wrong "yes" is safe, since
+ * that M, or one parking after the look, looks at the queues again. An
+ * outside submitter asks for every task, so the CPU found last time is
+ * looked at first.
  */
 static inline bool magpie_free_m_awake(struct magpie_pool *pool)
 {
@@ -508,7 +513,9 @@ static inline void magpie_m_wg_done(struct magpie_m *m, struct magpie_wg *wg,
 		m->wg_owed_to = wg;
 		m->wg_owed_color = color;
 	}
-	m->wg_owed++;
+	/* An endless stream of one group's tasks must not wrap the debt. */
+	if (unlikely(++m->wg_owed >= MAGPIE_WG_OWED_MAX))
+		magpie_m_wg_pay(m);
 }
 
 /*

@@ -69,7 +69,9 @@ bool magpie_free_m_awake_slow(struct magpie_pool *pool)
  * outside submitter holds are passed over while an M on a free CPU is
  * awake: that M steals what the submitters queue. With every awake M
  * sharing its CPU with a submitter, or none awake, they are woken like
- * any other. Ms bound to an offline CPU are never taken.
+ * any other. Ms bound to an offline CPU are never taken. The caller holds
+ * the spinning slot (nr_spinning taken from 0 to 1), which passes to the
+ * M taken, or is given back here when none is.
  */
 static struct magpie_m *magpie_idle_m_get(struct magpie_pool *pool, bool helpers)
 {
@@ -105,6 +107,16 @@ static struct magpie_m *magpie_idle_m_get(struct magpie_pool *pool, bool helpers
 		pick->spinning = true;
 		pick->woken = true;
 		atomic_dec(&pool->nr_idle);
+	} else {
+		/*
+		 * Give the spinning slot back before the lock goes: an M that
+		 * parks after us takes the lock, so it then reads 0 and looks
+		 * at the queues itself. Given back after the unlock, it could
+		 * read our 1, trust a spinner that never was, and sleep with
+		 * the task queued (one that parked before us was on the list
+		 * and would have been picked).
+		 */
+		atomic_dec(&pool->nr_spinning);
 	}
 	spin_unlock_irqrestore(&pool->idle_lock, flags);
 	return pick;
@@ -121,11 +133,8 @@ static void magpie_wakep_helpers(struct magpie_pool *pool, bool helpers)
 	if (atomic_cmpxchg(&pool->nr_spinning, 0, 1) != 0)
 		return;
 	m = magpie_idle_m_get(pool, helpers);
-	if (!m) {
-		atomic_dec(&pool->nr_spinning);
-		return;
-	}
-	wake_up_process(m->task);
+	if (m)
+		wake_up_process(m->task);
 }
 
 /**
@@ -173,7 +182,8 @@ void magpie_m_pass_wakeup(struct magpie_pool *pool, struct magpie_m *m)
  * Sets the task state to TASK_IDLE before it goes on the list.
  *
  * Return: true when the M should schedule(), false when work appeared
- * (then it is off the list again and running).
+ * (then it is off the list again and running) or the M is bound to a CPU
+ * that went offline (then it was not put on the list).
  */
 bool magpie_m_idle_add(struct magpie_pool *pool, struct magpie_m *m, bool recheck)
 {
@@ -183,6 +193,17 @@ bool magpie_m_idle_add(struct magpie_pool *pool, struct magpie_m *m, bool rechec
 	/* Before we are on the list: a waker's wakeup must not be lost. */
 	set_current_state(TASK_IDLE);
 	spin_lock_irqsave(&pool->idle_lock, flags);
+	/*
+	 * A bound M whose CPU went offline waits for it elsewhere
+	 * (magpie_m_wait_online()). The offline callback clears ->online
+	 * before it takes this lock to take the M off the list: after
+	 * the lock we see the flag, or were on the list for it to find.
+	 */
+	if (m->cpu >= 0 && !READ_ONCE(per_cpu_ptr(pool->ps, m->cpu)->online)) {
+		spin_unlock_irqrestore(&pool->idle_lock, flags);
+		__set_current_state(TASK_RUNNING);
+		return false;
+	}
 	m->woken = false;
 	WRITE_ONCE(m->idle, true);
 	list_add(&m->idle_node, &pool->idle_ms);
@@ -203,6 +224,7 @@ bool magpie_m_idle_add(struct magpie_pool *pool, struct magpie_m *m, bool rechec
 	magpie_m_idle_del(pool, m);
 	return false;
 }
+EXPORT_SYMBOL_IF_KUNIT(magpie_m_idle_add);
 
 /**
  * magpie_m_idle_del() - take an M off the idle list if a waker did not
@@ -221,6 +243,7 @@ void magpie_m_idle_del(struct magpie_pool *pool, struct magpie_m *m)
 	}
 	spin_unlock_irqrestore(&pool->idle_lock, flags);
 }
+EXPORT_SYMBOL_IF_KUNIT(magpie_m_idle_del);
 
 /**
  * magpie_outside_note() - note a P's ring tail, to tell when its CPU is free

@@ -533,7 +533,15 @@ int magpie_spare_main(void *arg)
 		magpie_m_wg_settle(m);
 		set_current_state(TASK_IDLE);
 		WRITE_ONCE(m->parked, true);
-		if (!kthread_should_stop())
+		/*
+		 * set_current_state() orders the state before this look, and
+		 * sysmon's wakeup orders its spares_wanted before the wakeup:
+		 * a call that came since our look above is seen here, or its
+		 * wakeup finds us asleep.
+		 */
+		if (!kthread_should_stop() &&
+		    (m->spare_index >= READ_ONCE(pool->spares_wanted) ||
+		     !magpie_pool_has_work(pool)))
 			schedule();
 		__set_current_state(TASK_RUNNING);
 		WRITE_ONCE(m->parked, false);

@@ -111,8 +111,12 @@ static __always_inline bool magpie_pool_submit(struct magpie_pool *pool, struct 
 	if (!in_task() || !READ_ONCE(p->online)) {
 		magpie_gqueue_put(&pool->global, &task->node);
 	} else if (m) {
-		/* A spare may park before it looks again (sysmon's call). */
-		alone = m->cpu >= 0 && !magpie_load_relaxed(&p->runq.runnext);
+		/*
+		 * A spare may park before it looks again (sysmon's call); a
+		 * bound M pushed off its CPU as the CPU went offline runs the
+		 * other CPU's runnext never.
+		 */
+		alone = m->cpu == smp_processor_id() && !magpie_load_relaxed(&p->runq.runnext);
 		spilled = magpie_runq_put_next(&p->runq, &task->node, &overflow);
 	} else {
 		spilled = magpie_runq_put(&p->runq, &task->node, &overflow);

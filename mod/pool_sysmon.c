@@ -56,8 +56,9 @@ static bool magpie_sysmon_tick(struct magpie_pool *pool)
 
 	for_each_possible_cpu(cpu) {
 		struct magpie_p *p = per_cpu_ptr(pool->ps, cpu);
+		struct magpie_m *m = READ_ONCE(p->m);
 
-		if (p->m && READ_ONCE(p->online) && magpie_m_stuck(p->m, now, &busy))
+		if (m && READ_ONCE(p->online) && magpie_m_stuck(m, now, &busy))
 			want++;
 	}
 	/* A spare that is stuck itself needs a replacement, too. */

@@ -260,7 +260,8 @@ void magpie_m_help(struct magpie_pool *pool, struct magpie_m *m, struct magpie_w
 		 * for it, hence no recheck. A deeper task queued meanwhile
 		 * wakes us through the idle list.
 		 */
-		magpie_m_help_sleep(pool, m, wg, can_help && m->cpu >= 0, false);
+		magpie_m_help_sleep(pool, m, wg, can_help && m->cpu >= 0 &&
+				    READ_ONCE(per_cpu_ptr(pool->ps, m->cpu)->online), false);
 	}
 	WRITE_ONCE(m->helping, false);
 	/* Woken for work while the group reached zero: we look for it. */

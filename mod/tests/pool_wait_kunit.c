@@ -2,8 +2,9 @@
 /*
  * KUnit suite magpie_pool_wait: how a worker waits for a wait group. The
  * decrements it owes for tasks it ran (pool_wg.c, "Owed decrements"):
- * their accounting, and that they are paid before other work; and that a
- * waiting worker with nothing to run polls only briefly, then sleeps.
+ * their accounting, and that they are paid before other work; that a
+ * waiting worker with nothing to run polls only briefly, then sleeps; and
+ * that an M whose CPU went offline does not park on the idle list.
  */
 #include <kunit/test.h>
 #include <linux/cpu.h>
@@ -223,11 +224,42 @@ static void pool_help_poll_exits(struct kunit *test)
 	magpie_wg_done(&wg);
 }
 
+/*
+ * An M bound to a CPU that went offline does not go on the idle list,
+ * where a waker could count it (and the pool believe an M idle that
+ * cannot run its P's tasks); it is told to look again, and then waits
+ * for its CPU. A waiting worker that lost its CPU used to park there
+ * (magpie_m_help()); any M that parks just after the offline callback
+ * took it off the list, too. A stand-in M bound to the offline CPU 1,
+ * run by this thread, asks to park.
+ */
+static void pool_idle_refuses_offline_m(struct kunit *test)
+{
+	struct magpie_m *m = kunit_kzalloc(test, sizeof(*m), GFP_KERNEL);
+	bool sleep;
+
+	KUNIT_ASSERT_NOT_NULL(test, m);
+	if (num_online_cpus() != 2 || !cpu_online(1))
+		kunit_skip(test, "needs exactly CPUs 0 and 1 online");
+	m->task = current;
+	m->pool = &magpie_pool;
+	m->cpu = 1;
+	INIT_LIST_HEAD(&m->idle_node);
+	KUNIT_ASSERT_EQ(test, remove_cpu(1), 0);
+	sleep = magpie_m_idle_add(&magpie_pool, m, false);
+	__set_current_state(TASK_RUNNING);
+	KUNIT_EXPECT_FALSE(test, sleep);
+	KUNIT_EXPECT_FALSE(test, READ_ONCE(m->idle));
+	magpie_m_idle_del(&magpie_pool, m);
+	KUNIT_EXPECT_EQ(test, add_cpu(1), 0);
+}
+
 static struct kunit_case magpie_pool_wait_cases[] = {
 	KUNIT_CASE(pool_owed_decrements),
 	KUNIT_CASE_SLOW(pool_owed_decrement_paid_before_other_work),
 	KUNIT_CASE(pool_help_polls_then_sleeps),
 	KUNIT_CASE(pool_help_poll_exits),
+	KUNIT_CASE(pool_idle_refuses_offline_m),
 	{}
 };
 
