@@ -61,6 +61,31 @@ static void magpie_arena_usage(struct magpie_arena *arena, struct magpie_arena_u
 }
 
 /*
+ * The owner's command name as one field: any task may name itself (with
+ * spaces, newlines, bytes past ASCII), so every byte that is not a
+ * printable ASCII character other than a space or a backslash is written
+ * as a backslash and three octal digits, as /proc/mounts does, and an
+ * empty name as "-". (string_escape_str() escapes either a class or a
+ * set of characters, not both, hence this loop.)
+ */
+static void magpie_arena_comm(char *buf, const char *comm)
+{
+	unsigned char c;
+
+	if (!*comm) {
+		strscpy(buf, "-", 2);
+		return;
+	}
+	while ((c = *comm++)) {
+		if (c > ' ' && c < 0x7f && c != '\\')
+			*buf++ = c;
+		else
+			buf += sprintf(buf, "\\%03o", c);
+	}
+	*buf = '\0';
+}
+
+/*
  * Format 1.0: a version line with the per-open limit, a '#' header, one
  * line per arena. Sizes in KiB, page counts in pages. From the kernel:
  * backed/released/faults/releases/maps and the pressure epoch the shrinker
@@ -69,10 +94,11 @@ static void magpie_arena_usage(struct magpie_arena *arena, struct magpie_arena_u
  * objects, in_use_kb (objects of the size classes times their size), and
  * after them the classes that have spans, as class:spans/objects ("-"
  * for none). hdr is "bad" when the client overwrote the header's magic or
- * version.
+ * version. comm is escaped (magpie_arena_comm()).
  */
 static int magpie_arenas_show(struct seq_file *m, void *v)
 {
+	char comm[4 * TASK_COMM_LEN];
 	struct magpie_arena_usage *u;
 	struct magpie_arena *arena;
 	unsigned long id;
@@ -87,8 +113,9 @@ static int magpie_arenas_show(struct seq_file *m, void *v)
 	mutex_lock(&magpie_arenas_mutex);
 	xa_for_each(&magpie_arenas, id, arena) {
 		magpie_arena_usage(arena, u);
+		magpie_arena_comm(comm, arena->owner_comm);
 		seq_printf(m, "%6u %7d %-16s %8lu %8lu %8lu %8lu %8lu %8lu %4d %8llu %8lu %-4s %7lu %10lu %9lu",
-			   arena->id, arena->owner_tgid, arena->owner_comm,
+			   arena->id, arena->owner_tgid, comm,
 			   (arena->nr_pages - arena->data_pgoff) << (PAGE_SHIFT - 10),
 			   arena->nr_pages << (PAGE_SHIFT - 10),
 			   READ_ONCE(arena->backed), READ_ONCE(arena->released),

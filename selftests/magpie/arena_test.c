@@ -14,6 +14,7 @@
 #include <signal.h>
 #include <stdlib.h>
 #include <sys/mman.h>
+#include <sys/prctl.h>
 #include <sys/stat.h>
 #include <sys/syscall.h>
 #include <sys/wait.h>
@@ -275,6 +276,49 @@ TEST_F(arena, proc_line_clamps_header)
 	ASSERT_EQ(1, fields);
 	EXPECT_STREQ("bad", hdr);
 	free(text);
+}
+
+/* The third field of arena @id's line in /proc/magpie/arenas, or "". */
+static void proc_arena_comm(unsigned int id, char *comm, size_t len)
+{
+	char *text = slurp(ARENAS), *line, field[80];
+	unsigned int aid;
+
+	snprintf(comm, len, "%s", "");
+	for (line = text ? strchr(text, '\n') : NULL; line; line = strchr(line + 1, '\n'))
+		if (sscanf(line + 1, "%u %*d %79s", &aid, field) == 2 && aid == id) {
+			snprintf(comm, len, "%s", field);
+			break;
+		}
+	free(text);
+}
+
+/*
+ * Any task may name itself: the owner's name is one field whatever it
+ * holds (a space, a backslash, a tab and a byte past ASCII come octal
+ * escaped), and an empty one is "-".
+ */
+TEST(proc_arenas_escapes_comm)
+{
+	static const struct { const char *name, *shown; } cases[] = {
+		{ "a b\\c\td\xe9", "a\\040b\\134c\\011d\\351" },
+		{ "", "-" },
+	};
+	struct magpie_arena_create c;
+	char old[16] = "", comm[80];
+	unsigned int i;
+	int fd = open(DEV, O_RDWR);
+
+	ASSERT_LE(0, fd);
+	ASSERT_EQ(0, prctl(PR_GET_NAME, old));
+	for (i = 0; i < ARRAY_SIZE(cases); i++) {
+		ASSERT_EQ(0, prctl(PR_SET_NAME, cases[i].name));
+		ASSERT_EQ(0, mp_create(fd, 16 * PG, &c));
+		prctl(PR_SET_NAME, old);
+		proc_arena_comm(c.id, comm, sizeof(comm));
+		EXPECT_STREQ(cases[i].shown, comm);
+	}
+	close(fd);
 }
 
 /* A prefaulted page is backed and zero; the touch that follows only maps it. */
