@@ -558,9 +558,33 @@ static struct magpie_cache *magpie_cache_new(const char *name, unsigned int size
 	return cache;
 }
 
+/*
+ * A name is one field of /proc/magpie/caches: 1 to 31 printable ASCII
+ * characters, no space, no backslash, not starting with '#' (a header).
+ */
+static bool magpie_cache_name_ok(const char *name)
+{
+	size_t i, len;
+
+	if (!name)
+		return false;
+	len = strnlen(name, MAGPIE_CACHE_NAME_LEN);
+	if (!len || len >= MAGPIE_CACHE_NAME_LEN || name[0] == '#')
+		return false;
+	for (i = 0; i < len; i++) {
+		unsigned char c = name[i];
+
+		if (c <= ' ' || c >= 0x7f || c == '\\')
+			return false;
+	}
+	return true;
+}
+
 /**
  * magpie_cache_create() - create a named object cache
- * @name: name shown in /proc/magpie/caches (1 to 31 characters, copied)
+ * @name: name shown in /proc/magpie/caches: 1 to 31 printable ASCII
+ *	characters without spaces or backslashes, not starting with '#'
+ *	(copied)
  * @size: object size, 1 .. MAGPIE_MAX_SMALL_SIZE (32 KiB)
  * @align: 0 for the natural alignment (8 bytes, or the size when it is a
  *	power of two up to the page size), or a power of two up to PAGE_SIZE
@@ -579,9 +603,9 @@ struct magpie_cache *magpie_cache_create(const char *name, unsigned int size,
 	unsigned int class;
 
 	might_sleep();
-	if (!name || !*name || strnlen(name, MAGPIE_CACHE_NAME_LEN) >= MAGPIE_CACHE_NAME_LEN ||
-	    !size || size > MAGPIE_MAX_SMALL_SIZE || (align && !is_power_of_2(align)) ||
-	    align > PAGE_SIZE || (flags & ~MAGPIE_CACHE_VALID_FLAGS))
+	if (!magpie_cache_name_ok(name) || !size || size > MAGPIE_MAX_SMALL_SIZE ||
+	    (align && !is_power_of_2(align)) || align > PAGE_SIZE ||
+	    (flags & ~MAGPIE_CACHE_VALID_FLAGS))
 		return ERR_PTR(-EINVAL);
 	if (!align)
 		align = is_power_of_2(size) && size <= PAGE_SIZE ? size : 8;
