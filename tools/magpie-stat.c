@@ -189,19 +189,23 @@ static int cmp_rows(const void *a, const void *b)
 	return sort_ascending ? c : -c;
 }
 
-/* Sorts by --sort when @t has that column; a table without it keeps its order. */
-static void sort_table(struct table *t)
+/*
+ * Sorts by --sort when @t has that column; a table without it keeps its
+ * order. Returns whether it had the column.
+ */
+static int sort_table(struct table *t)
 {
 	unsigned int i;
 
 	sort_index = -1;
 	if (!sort_col)
-		return;
+		return 0;
 	for (i = 0; i < t->ncols; i++)
 		if (!strcmp(t->col[i], sort_col))
 			sort_index = i;
 	if (sort_index >= 0)
 		qsort(t->rows, t->nrows, sizeof(*t->rows), cmp_rows);
+	return sort_index >= 0;
 }
 
 static void print_table(const struct table *t, unsigned int max_rows)
@@ -297,15 +301,18 @@ static void print_usage(FILE *out)
 		"  -r, --rows N        show at most N rows per table (0: all)\n"
 		"  -p, --proc DIR      read DIR instead of /proc/magpie\n"
 		"  -h, --help          this text\n"
-		"Without a view it shows all four. Needs root: the files are 0400.\n");
+		"Without a view it shows all four. caches, classes and arenas are root only (0400).\n");
 }
 
-/* Reads and prints the views once; returns 0, or 1 when any failed. */
+/*
+ * Reads and prints the views once; returns 0, 1 when any failed, or 2
+ * when --sort names a column none of them has.
+ */
 static int show(char **views, unsigned int nviews, int json, unsigned int max_rows)
 {
 	struct table t;
 	unsigned int i;
-	int rc = 0, first = 1;
+	int rc = 0, first = 1, sorted = 0;
 
 	if (json)
 		putchar('{');
@@ -317,7 +324,7 @@ static int show(char **views, unsigned int nviews, int json, unsigned int max_ro
 			rc = 1;
 			continue;
 		}
-		sort_table(&t);
+		sorted |= sort_table(&t);
 		if (json) {
 			printf(first ? "" : ",");
 			print_json(&t);
@@ -332,6 +339,11 @@ static int show(char **views, unsigned int nviews, int json, unsigned int max_ro
 	if (json)
 		printf("}\n");
 	fflush(stdout);
+	if (!rc && sort_col && !sorted) {
+		fprintf(stderr, "magpie-stat: --sort takes a column of the tables, not '%s'\n",
+			sort_col);
+		return 2;
+	}
 	return rc;
 }
 
@@ -390,7 +402,8 @@ static int parse_options(int argc, char **argv, struct options *o)
 			break;
 		case 'd':
 			o->delay = strtod(optarg, &end);
-			if (*end || o->delay < 0.1 || o->delay > 3600)
+			/* Written so that NaN fails too. */
+			if (*end || end == optarg || !(o->delay >= 0.1 && o->delay <= 3600))
 				return bad_arg("--delay", "0.1 to 3600 seconds", optarg);
 			break;
 		case 'n':
