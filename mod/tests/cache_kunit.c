@@ -21,19 +21,26 @@
 #include "../magpie.h"
 #include "suites.h"
 
-/* Every CPU's magazines and the depot back to the spans. */
-void mt_drain(struct magpie_cache *c)
+/* mt_drain() for a caller that holds magpie_caches_mutex. */
+void mt_drain_locked(struct magpie_cache *c)
 {
 	unsigned int cpu;
 
+	lockdep_assert_held(&magpie_caches_mutex);
+	for_each_possible_cpu(cpu)
+		magpie_cache_drain_cpu(c, cpu);
+	magpie_cache_drain_depot(c, true);
+}
+
+/* Every CPU's magazines and the depot back to the spans. */
+void mt_drain(struct magpie_cache *c)
+{
 	/*
 	 * The reaper runs under this mutex and may hold magazines it took
 	 * from the depot; waiting for it means none are in flight after.
 	 */
 	mutex_lock(&magpie_caches_mutex);
-	for_each_possible_cpu(cpu)
-		magpie_cache_drain_cpu(c, cpu);
-	magpie_cache_drain_depot(c, true);
+	mt_drain_locked(c);
 	mutex_unlock(&magpie_caches_mutex);
 }
 
@@ -116,11 +123,17 @@ static void cache_alloc_free_many(struct kunit *test)
 			}
 	for (i = 0; i < n; i++)
 		magpie_cache_free(c, objs[i]);
-	mt_drain(c);
+	/*
+	 * Under the mutex, so that the reaper cannot release the drained
+	 * spans (drained magazines count as idle) before we look.
+	 */
+	mutex_lock(&magpie_caches_mutex);
+	mt_drain_locked(c);
 	KUNIT_EXPECT_EQ(test, magpie_central_objects_out(c), 0UL);
 	KUNIT_EXPECT_GT(test, c->central.nr_empty, 0UL);
 	/* Spans cut from chunks: back into them, none to the buddy allocator yet. */
 	KUNIT_EXPECT_EQ(test, magpie_central_release_empty(c, 0), 0UL);
+	mutex_unlock(&magpie_caches_mutex);
 	KUNIT_EXPECT_EQ(test, c->central.nr_spans, 0UL);
 	magpie_cache_destroy(c);
 }

@@ -119,8 +119,11 @@ static void reclaim_shrink_frees_idle_now(struct kunit *test)
 	mt_alloc_n(test, c, objs, n);
 	for (i = 0; i < n; i++)
 		magpie_cache_free(c, objs[i]);
-	mt_drain(c);
+	/* The reaper may not release them before we look (mt_drain_locked()). */
+	mutex_lock(&magpie_caches_mutex);
+	mt_drain_locked(c);
 	KUNIT_EXPECT_GT(test, c->central.nr_empty, 0UL);
+	mutex_unlock(&magpie_caches_mutex);
 	magpie_reap_all(true);
 	magpie_heap_get_stats(&after);
 	KUNIT_EXPECT_EQ(test, c->central.nr_spans, 0UL);

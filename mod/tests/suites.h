@@ -18,6 +18,11 @@ extern struct kunit_suite magpie_reclaim_suite;
 
 /* cache_kunit.c: every CPU's magazines and the depot back to the spans. */
 void mt_drain(struct magpie_cache *c);
+/*
+ * cache_kunit.c: the same under magpie_caches_mutex, held by the caller,
+ * which the reaper needs to release the drained spans.
+ */
+void mt_drain_locked(struct magpie_cache *c);
 /* cache_kunit.c: @n objects of @c into @objs; the case stops if one is missing. */
 void mt_alloc_n(struct kunit *test, struct magpie_cache *c, void **objs, unsigned int n);
 /* cache_kunit.c: a plain cache; the case stops if it cannot be made. */
