@@ -7,14 +7,15 @@
  * hostile header can make a line wrong but never large or harmful.
  */
 #include <linux/mm.h>
-#include <linux/sched.h>
 #include <linux/proc_fs.h>
+#include <linux/sched.h>
 #include <linux/seq_file.h>
 #include <linux/slab.h>
 
 #include "arena.h"
 #include "compat.h"
 #include "engine/sizeclass.h"
+#include "internal.h"
 
 struct magpie_arena_usage {
 	unsigned long spans, objects, bytes, on_pressure;
@@ -62,9 +63,9 @@ static void magpie_arena_usage(struct magpie_arena *arena, struct magpie_arena_u
 
 /*
  * The owner's command name as one field: any task may name itself (with
- * spaces, newlines, bytes past ASCII), so every byte that is not a
- * printable ASCII character other than a space or a backslash is written
- * as a backslash and three octal digits, as /proc/mounts does, and an
+ * spaces, newlines, bytes past ASCII), so every byte that may not stand
+ * as itself (magpie_proc_field_char()) is written as a backslash and
+ * three octal digits, as /proc/mounts does, and an
  * empty name as "-". (string_escape_str() escapes either a class or a
  * set of characters, not both, hence this loop.)
  */
@@ -77,7 +78,7 @@ static void magpie_arena_comm(char *buf, const char *comm)
 		return;
 	}
 	while ((c = *comm++)) {
-		if (c > ' ' && c < 0x7f && c != '\\')
+		if (magpie_proc_field_char(c))
 			*buf++ = c;
 		else
 			buf += sprintf(buf, "\\%03o", c);

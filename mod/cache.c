@@ -24,6 +24,7 @@
 #include "cache.h"
 #include "kasan.h"
 #include "compat.h"
+#include "internal.h"
 #include "magpie.h"
 
 /* Serialises cache creation and destruction against walkers of the list. */
@@ -559,8 +560,8 @@ static struct magpie_cache *magpie_cache_new(const char *name, unsigned int size
 }
 
 /*
- * A name is one field of /proc/magpie/caches: 1 to 31 printable ASCII
- * characters, no space, no backslash, not starting with '#' (a header).
+ * A name is one field of /proc/magpie/caches: 1 to 31 characters that may
+ * stand there as themselves, not starting with '#' (a header).
  */
 static bool magpie_cache_name_ok(const char *name)
 {
@@ -571,12 +572,9 @@ static bool magpie_cache_name_ok(const char *name)
 	len = strnlen(name, MAGPIE_CACHE_NAME_LEN);
 	if (!len || len >= MAGPIE_CACHE_NAME_LEN || name[0] == '#')
 		return false;
-	for (i = 0; i < len; i++) {
-		unsigned char c = name[i];
-
-		if (c <= ' ' || c >= 0x7f || c == '\\')
+	for (i = 0; i < len; i++)
+		if (!magpie_proc_field_char(name[i]))
 			return false;
-	}
 	return true;
 }
 

@@ -8,8 +8,8 @@
  */
 #include <linux/math64.h>
 #include <linux/mm.h>
-#include <linux/sched.h>
 #include <linux/proc_fs.h>
+#include <linux/sched.h>
 #include <linux/seq_file.h>
 #include <linux/slab.h>
 

@@ -15,6 +15,15 @@ int magpie_proc_init(void);
 void magpie_proc_exit(void);
 struct proc_dir_entry *magpie_proc_dir(void);
 
+/*
+ * Whether byte @c may stand as itself in a field of a /proc/magpie line:
+ * fields are split at whitespace, and a backslash starts an escape.
+ */
+static inline bool magpie_proc_field_char(unsigned char c)
+{
+	return c > ' ' && c < 0x7f && c != '\\';
+}
+
 /* sizeclass_proc.c */
 int magpie_sizeclass_proc_init(struct proc_dir_entry *dir);
 

@@ -415,6 +415,15 @@ static inline bool magpie_p_m_may_run_any(struct magpie_p *p, bool parked)
 	       !READ_ONCE(m->helping);
 }
 
+/*
+ * Whether @m is bound to a CPU that is offline: it must not go on the idle
+ * list, and waits for the CPU instead (magpie_m_wait_online()).
+ */
+static inline bool magpie_m_cpu_offline(struct magpie_pool *pool, struct magpie_m *m)
+{
+	return m->cpu >= 0 && !READ_ONCE(per_cpu_ptr(pool->ps, m->cpu)->online);
+}
+
 /* Whether @p's M is awake and no outside submitter holds its CPU. */
 static inline bool magpie_p_free_m_awake(struct magpie_p *p)
 {

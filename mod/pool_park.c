@@ -199,7 +199,7 @@ bool magpie_m_idle_add(struct magpie_pool *pool, struct magpie_m *m, bool rechec
 	 * before it takes this lock to take the M off the list: after
 	 * the lock we see the flag, or were on the list for it to find.
 	 */
-	if (m->cpu >= 0 && !READ_ONCE(per_cpu_ptr(pool->ps, m->cpu)->online)) {
+	if (magpie_m_cpu_offline(pool, m)) {
 		spin_unlock_irqrestore(&pool->idle_lock, flags);
 		__set_current_state(TASK_RUNNING);
 		return false;

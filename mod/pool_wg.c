@@ -261,7 +261,7 @@ void magpie_m_help(struct magpie_pool *pool, struct magpie_m *m, struct magpie_w
 		 * wakes us through the idle list.
 		 */
 		magpie_m_help_sleep(pool, m, wg, can_help && m->cpu >= 0 &&
-				    READ_ONCE(per_cpu_ptr(pool->ps, m->cpu)->online), false);
+				    !magpie_m_cpu_offline(pool, m), false);
 	}
 	WRITE_ONCE(m->helping, false);
 	/* Woken for work while the group reached zero: we look for it. */

@@ -32,9 +32,9 @@
 /*
  * Raw: the depot is traded with under get_cpu_ptr() and the global run
  * queue is filled with preemption off and from hard interrupts, where a
- * PREEMPT_RT kernel's sleeping spinlock_t may not be taken. Every section
- * under these locks is short and bounded (a few list links, at most half
- * a ring of tasks) and takes no other lock.
+ * PREEMPT_RT kernel's sleeping spinlock_t may not be taken. No section
+ * under these locks takes another lock; each is a few list links, at most
+ * half a ring of tasks, or one link per magazine a depot reap takes.
  */
 #define magpie_lock_t			raw_spinlock_t
 #define magpie_lock_init(l)		raw_spin_lock_init(l)
