@@ -278,18 +278,26 @@ TEST_F(arena, proc_line_clamps_header)
 	free(text);
 }
 
-/* The third field of arena @id's line in /proc/magpie/arenas, or "". */
-static void proc_arena_comm(unsigned int id, char *comm, size_t len)
+/* Arena @id's line in @text, read from /proc/magpie/arenas, or NULL. */
+static const char *proc_arena_line(const char *text, unsigned int id)
 {
-	char *text = slurp(ARENAS), *line, field[80];
+	const char *line;
 	unsigned int aid;
 
-	snprintf(comm, len, "%s", "");
 	for (line = text ? strchr(text, '\n') : NULL; line; line = strchr(line + 1, '\n'))
-		if (sscanf(line + 1, "%u %*d %79s", &aid, field) == 2 && aid == id) {
-			snprintf(comm, len, "%s", field);
-			break;
-		}
+		if (sscanf(line + 1, "%u", &aid) == 1 && aid == id)
+			return line + 1;
+	return NULL;
+}
+
+/* The third field (comm) of arena @id's line, or "". */
+static void proc_arena_comm(unsigned int id, char comm[80])
+{
+	char *text = slurp(ARENAS);
+	const char *line = proc_arena_line(text, id);
+
+	if (!line || sscanf(line, "%*u %*d %79s", comm) != 1)
+		comm[0] = '\0';
 	free(text);
 }
 
@@ -315,7 +323,7 @@ TEST(proc_arenas_escapes_comm)
 		ASSERT_EQ(0, prctl(PR_SET_NAME, cases[i].name));
 		ASSERT_EQ(0, mp_create(fd, 16 * PG, &c));
 		prctl(PR_SET_NAME, old);
-		proc_arena_comm(c.id, comm, sizeof(comm));
+		proc_arena_comm(c.id, comm);
 		EXPECT_STREQ(cases[i].shown, comm);
 	}
 	close(fd);
@@ -656,18 +664,13 @@ static void *long_prefault_thread(void *arg)
 /* Pages backed in arena @id as /proc/magpie/arenas shows them, or -1. */
 static long proc_arena_backed(unsigned int id)
 {
-	char *text = slurp(ARENAS), *line;
+	char *text = slurp(ARENAS);
+	const char *line = proc_arena_line(text, id);
 	unsigned long backed;
-	unsigned int aid;
 	long ret = -1;
 
-	if (!text)
-		return -1;
-	for (line = strchr(text, '\n'); line; line = strchr(line + 1, '\n'))
-		if (sscanf(line + 1, "%u %*d %*s %*u %*u %lu", &aid, &backed) == 2 && aid == id) {
-			ret = backed;
-			break;
-		}
+	if (line && sscanf(line, "%*u %*d %*s %*u %*u %lu", &backed) == 1)
+		ret = backed;
 	free(text);
 	return ret;
 }
