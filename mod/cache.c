@@ -697,7 +697,12 @@ void magpie_cache_flush_local(struct magpie_cache *cache)
  */
 void magpie_cache_drain_depot(struct magpie_cache *cache, bool all)
 {
-	magpie_magazine_release(cache, magpie_depot_reap(&cache->depot, all));
+	struct magpie_magazine *batch;
+	struct magpie_depot_reap reap;
+
+	magpie_depot_reap_start(&cache->depot, all, &reap);
+	while ((batch = magpie_depot_reap_batch(&cache->depot, &reap)))
+		magpie_magazine_release(cache, batch);
 }
 EXPORT_SYMBOL_IF_KUNIT(magpie_cache_drain_depot);
 

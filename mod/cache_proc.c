@@ -29,7 +29,6 @@ static u32 magpie_rounds(const struct magpie_magazine *mag)
 
 static void magpie_cache_figures(struct magpie_cache *cache, struct magpie_cache_figures *f)
 {
-	const struct magpie_magazine *mag;
 	unsigned long flags;
 	unsigned int cpu;
 
@@ -43,8 +42,7 @@ static void magpie_cache_figures(struct magpie_cache *cache, struct magpie_cache
 	f->pages = f->spans * magpie_sizeclasses[cache->class].npages;
 
 	magpie_lock(&cache->depot.lock, flags);
-	for (mag = cache->depot.full; mag; mag = mag->next)
-		f->in_mags += mag->rounds;
+	f->in_mags += cache->depot.full_rounds;
 	f->depot_full = cache->depot.nr_full;
 	f->depot_empty = cache->depot.nr_empty;
 	f->mag_size = cache->depot.mag_size;

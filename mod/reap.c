@@ -194,8 +194,7 @@ static unsigned long magpie_shrink_count(struct shrinker *shrinker,
 	list_for_each_entry(cache, &magpie_caches, list) {
 		pages += READ_ONCE(cache->central.nr_empty) *
 			 magpie_sizeclasses[cache->class].npages;
-		bytes += (unsigned long)READ_ONCE(cache->depot.nr_full) *
-			 READ_ONCE(cache->depot.mag_size) * cache->size;
+		bytes += (unsigned long)READ_ONCE(cache->depot.full_rounds) * cache->size;
 		cond_resched();	/* one child cache per memory cgroup */
 	}
 	mutex_unlock(&magpie_caches_mutex);

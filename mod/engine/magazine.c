@@ -45,6 +45,7 @@ void magpie_depot_init(struct magpie_depot *depot, u32 mag_size, u32 mag_size_ma
 	depot->empty = NULL;
 	depot->nr_full = 0;
 	depot->nr_empty = 0;
+	depot->full_rounds = 0;
 	depot->min_full = 0;
 	depot->min_empty = 0;
 	depot->mag_size = mag_size;
@@ -65,6 +66,7 @@ static void magpie_depot_push(struct magpie_depot *depot, struct magpie_magazine
 		mag->next = depot->full;
 		depot->full = mag;
 		depot->nr_full++;
+		magpie_store_relaxed(&depot->full_rounds, depot->full_rounds + mag->rounds);
 		depot->puts++;
 	} else {
 		mag->next = depot->empty;
@@ -89,8 +91,10 @@ static struct magpie_magazine *magpie_depot_pop(struct magpie_depot *depot, bool
 	*head = mag->next;
 	if (--*nr < *min)
 		*min = *nr;
-	if (full)
+	if (full) {
+		magpie_store_relaxed(&depot->full_rounds, depot->full_rounds - mag->rounds);
 		depot->gets++;
+	}
 	return mag;
 }
 
@@ -162,50 +166,103 @@ void magpie_depot_put(struct magpie_depot *depot, struct magpie_magazine *mag)
 }
 EXPORT_SYMBOL_FOR_MAGPIE_TESTS(magpie_depot_put);
 
-/* Moves @nr magazines from the stack at @from onto @list. */
-static void magpie_depot_detach(struct magpie_magazine **from, u32 nr,
-				struct magpie_magazine **list)
+/*
+ * Moves @nr magazines from the stack at @from onto @list; returns the
+ * objects they hold.
+ */
+static u64 magpie_depot_detach(struct magpie_magazine **from, u32 nr,
+			       struct magpie_magazine **list)
 {
+	u64 rounds = 0;
+
 	while (nr--) {
 		struct magpie_magazine *m = *from;
 
 		*from = m->next;
 		m->next = *list;
 		*list = m;
+		rounds += m->rounds;
 	}
+	return rounds;
 }
 
 /**
- * magpie_depot_reap() - take out the magazines nobody needed
+ * magpie_depot_reap_start() - decide what a reap takes out
  * @depot: the depot
- * @all: take every magazine (memory pressure, cache destruction)
+ * @all: take every magazine there is now (memory pressure, cache
+ *	destruction); else those nobody needed during the interval since the
+ *	last reap: the minimum each list fell to (Bonwick's working set)
+ * @reap: filled in with the counts to take, for magpie_depot_reap_batch()
  *
- * Without @all, takes the magazines that stayed unused on each list during
- * the whole interval since the last reap (the minimum the list fell to),
- * then starts a new interval.
- *
- * Return: the magazines taken, linked through ->next; the caller returns
- * the objects of full ones to their spans and frees the magazines.
+ * Starts the next interval: the minima are set to what the lists will
+ * hold once the reap is done.
  */
-struct magpie_magazine *magpie_depot_reap(struct magpie_depot *depot, bool all)
+void magpie_depot_reap_start(struct magpie_depot *depot, bool all,
+			     struct magpie_depot_reap *reap)
+{
+	unsigned long flags;
+
+	flags = magpie_depot_lock(depot);
+	reap->full = all ? depot->nr_full : depot->min_full;
+	reap->empty = all ? depot->nr_empty : depot->min_empty;
+	depot->min_full = depot->nr_full - reap->full;
+	depot->min_empty = depot->nr_empty - reap->empty;
+	magpie_depot_unlock(depot, flags);
+}
+EXPORT_SYMBOL_FOR_MAGPIE_TESTS(magpie_depot_reap_start);
+
+/* Takes up to @budget of @want off one list; depot lock held. */
+static u32 magpie_depot_reap_list(struct magpie_depot *depot, bool full, u32 *want,
+				  u32 budget, struct magpie_magazine **list)
+{
+	struct magpie_magazine **head = full ? &depot->full : &depot->empty;
+	u32 *nr = full ? &depot->nr_full : &depot->nr_empty;
+	u32 *min = full ? &depot->min_full : &depot->min_empty;
+	u32 take = *want < *nr ? *want : *nr;
+	u64 rounds;
+
+	if (take > budget)
+		take = budget;
+	rounds = magpie_depot_detach(head, take, list);
+	if (full)
+		magpie_store_relaxed(&depot->full_rounds, depot->full_rounds - rounds);
+	*nr -= take;
+	/* Owners took some in the meantime: what is left is all there is. */
+	*want = *nr ? *want - take : 0;
+	if (*min > *nr)
+		*min = *nr;
+	return take;
+}
+
+/**
+ * magpie_depot_reap_batch() - take out the next batch of a reap
+ * @depot: the depot
+ * @reap: the reap, from magpie_depot_reap_start()
+ *
+ * Detaches at most MAGPIE_DEPOT_REAP_BATCH magazines, full ones first,
+ * under one hold of the lock. Magazines the owners took between the start
+ * and this batch are not made up for: the reap stops when a list runs dry.
+ *
+ * Return: the magazines taken, linked through ->next, or NULL when the
+ * reap is done. The caller returns the objects of full ones to their
+ * spans and frees the magazines, then calls again.
+ */
+struct magpie_magazine *magpie_depot_reap_batch(struct magpie_depot *depot,
+						struct magpie_depot_reap *reap)
 {
 	struct magpie_magazine *list = NULL;
 	unsigned long flags;
-	u32 nr;
+	u32 budget = MAGPIE_DEPOT_REAP_BATCH;
 
+	if (!reap->full && !reap->empty)
+		return NULL;
 	flags = magpie_depot_lock(depot);
-	nr = all ? depot->nr_full : depot->min_full;
-	magpie_depot_detach(&depot->full, nr, &list);
-	depot->nr_full -= nr;
-	nr = all ? depot->nr_empty : depot->min_empty;
-	magpie_depot_detach(&depot->empty, nr, &list);
-	depot->nr_empty -= nr;
-	depot->min_full = depot->nr_full;
-	depot->min_empty = depot->nr_empty;
+	budget -= magpie_depot_reap_list(depot, true, &reap->full, budget, &list);
+	magpie_depot_reap_list(depot, false, &reap->empty, budget, &list);
 	magpie_depot_unlock(depot, flags);
 	return list;
 }
-EXPORT_SYMBOL_FOR_MAGPIE_TESTS(magpie_depot_reap);
+EXPORT_SYMBOL_FOR_MAGPIE_TESTS(magpie_depot_reap_batch);
 
 /**
  * magpie_depot_resize_check() - grow the magazine size if the lock is hot

@@ -112,6 +112,9 @@ static inline bool magpie_mag_push(struct magpie_mag_pair *pair, void *obj)
  * @empty: stack of empty magazines
  * @nr_full: magazines on @full
  * @nr_empty: magazines on @empty
+ * @full_rounds: objects in the magazines on @full; written under @lock
+ *	with a relaxed store, so a reader that only wants an estimate (the
+ *	shrinker's count) may load it without the lock
  * @min_full: fewest magazines on @full since the last reap: the part of
  *	the stock nobody needed during the interval (Bonwick's working set)
  * @min_empty: the same for @empty
@@ -128,6 +131,7 @@ struct magpie_depot {
 	struct magpie_magazine *empty;
 	u32 nr_full;
 	u32 nr_empty;
+	u64 full_rounds;
 	u32 min_full;
 	u32 min_empty;
 	u32 mag_size;
@@ -137,6 +141,24 @@ struct magpie_depot {
 	u64 puts;
 	u64 locks;
 };
+
+/**
+ * struct magpie_depot_reap - a reap in progress, between its batches
+ * @full: full magazines still to take
+ * @empty: empty magazines still to take
+ */
+struct magpie_depot_reap {
+	u32 full;
+	u32 empty;
+};
+
+/*
+ * Most magazines one batch of a reap detaches: the depot lock is a raw
+ * spinlock taken with interrupts off, and a depot may hold thousands of
+ * magazines after a burst of frees, so a reap walks the lists a bounded
+ * stretch at a time and lets interrupts and other CPUs in between.
+ */
+#define MAGPIE_DEPOT_REAP_BATCH		32
 
 /* Bounds of the magazine size, and the contention that grows it. */
 #define MAGPIE_MAG_SIZE_MIN		8
@@ -149,7 +171,10 @@ struct magpie_magazine *magpie_depot_swap_empty_for_full(struct magpie_depot *de
 struct magpie_magazine *magpie_depot_swap_full_for_empty(struct magpie_depot *depot,
 							 struct magpie_magazine *full);
 void magpie_depot_put(struct magpie_depot *depot, struct magpie_magazine *mag);
-struct magpie_magazine *magpie_depot_reap(struct magpie_depot *depot, bool all);
+void magpie_depot_reap_start(struct magpie_depot *depot, bool all,
+			     struct magpie_depot_reap *reap);
+struct magpie_magazine *magpie_depot_reap_batch(struct magpie_depot *depot,
+						struct magpie_depot_reap *reap);
 bool magpie_depot_resize_check(struct magpie_depot *depot);
 
 #endif /* _MAGPIE_ENGINE_MAGAZINE_H */

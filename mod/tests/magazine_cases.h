@@ -100,6 +100,26 @@ MT_CASE(depot_swaps)
 	MT_EXPECT_EQ(d->locks, 6u);
 }
 
+/* Runs a reap to its end; returns the magazines taken, counts the batches. */
+static int mt_reap(struct magpie_depot *d, bool all, int *batches)
+{
+	struct magpie_depot_reap reap;
+	struct magpie_magazine *list;
+	int n = 0, size;
+
+	*batches = 0;
+	magpie_depot_reap_start(d, all, &reap);
+	while ((list = magpie_depot_reap_batch(d, &reap))) {
+		for (size = 0; list; list = list->next)
+			size++;
+		if (size > MAGPIE_DEPOT_REAP_BATCH)
+			return -1;
+		n += size;
+		(*batches)++;
+	}
+	return n;
+}
+
 /*
  * Reaping frees only what stayed unused for a whole interval: magazines
  * that arrived during it were not yet proven idle.
@@ -107,28 +127,73 @@ MT_CASE(depot_swaps)
 MT_CASE(depot_reap_working_set)
 {
 	struct magpie_depot *d = MT_ALLOC(sizeof(*d));
-	struct magpie_magazine *m, *list;
-	int i, n;
+	struct magpie_magazine *m;
+	int i, batches;
 
 	magpie_depot_init(d, 8, 64);
 	for (i = 0; i < 4; i++)
 		magpie_depot_put(d, mt_new_mag(test, 8, 8));
-	MT_EXPECT_NULL(magpie_depot_reap(d, false));	/* interval 1: min was 0 */
+	MT_EXPECT_EQ(d->full_rounds, 32u);
+	MT_EXPECT_EQ(mt_reap(d, false, &batches), 0);	/* interval 1: min was 0 */
+	MT_EXPECT_EQ(batches, 0);
 	MT_EXPECT_EQ(d->nr_full, 4u);
 	m = magpie_depot_swap_empty_for_full(d, &magpie_magazine_none);
 	MT_EXPECT_TRUE(m);
-	list = magpie_depot_reap(d, false);		/* 3 never moved */
-	for (n = 0; list; list = list->next)
-		n++;
-	MT_EXPECT_EQ(n, 3);
+	MT_EXPECT_EQ(d->full_rounds, 24u);
+	MT_EXPECT_EQ(mt_reap(d, false, &batches), 3);	/* 3 never moved */
 	MT_EXPECT_EQ(d->nr_full, 0u);
+	MT_EXPECT_EQ(d->full_rounds, 0u);
 	magpie_depot_put(d, m);
 	magpie_depot_put(d, mt_new_mag(test, 8, 0));
-	list = magpie_depot_reap(d, true);
-	for (n = 0; list; list = list->next)
-		n++;
-	MT_EXPECT_EQ(n, 2);
+	MT_EXPECT_EQ(mt_reap(d, true, &batches), 2);
 	MT_EXPECT_EQ(d->nr_full + d->nr_empty, 0u);
+	MT_EXPECT_EQ(d->full_rounds, 0u);
+}
+
+/*
+ * A big depot is reaped a bounded batch per lock hold, full magazines
+ * first, and the counts and the objects' total stay exact throughout.
+ */
+MT_CASE(depot_reap_in_batches)
+{
+	const int nr_full = 3 * MAGPIE_DEPOT_REAP_BATCH + 5, nr_empty = 40;
+	struct magpie_depot *d = MT_ALLOC(sizeof(*d));
+	struct magpie_depot_reap reap;
+	struct magpie_magazine *list;
+	int i, n, batches;
+	u64 locks;
+
+	magpie_depot_init(d, 8, 64);
+	for (i = 0; i < nr_full; i++)
+		magpie_depot_put(d, mt_new_mag(test, 8, 1 + i % 8));
+	for (i = 0; i < nr_empty; i++)
+		magpie_depot_put(d, mt_new_mag(test, 8, 0));
+	/* 1 + 2 + ... + 8 rounds for every 8 magazines, and 1..5 for the rest. */
+	MT_EXPECT_EQ(d->full_rounds, (u64)(nr_full / 8) * 36 + 15);
+
+	/* The first batch is all full magazines, exactly a batch of them. */
+	magpie_depot_reap_start(d, true, &reap);
+	MT_EXPECT_EQ(reap.full, (u32)nr_full);
+	MT_EXPECT_EQ(reap.empty, (u32)nr_empty);
+	list = magpie_depot_reap_batch(d, &reap);
+	for (n = 0; list; list = list->next, n++)
+		MT_EXPECT_TRUE(list->rounds > 0);
+	MT_EXPECT_EQ(n, MAGPIE_DEPOT_REAP_BATCH);
+	MT_EXPECT_EQ(d->nr_full, (u32)(nr_full - MAGPIE_DEPOT_REAP_BATCH));
+
+	/* An owner takes one in between: the reap takes what is left. */
+	MT_EXPECT_TRUE(magpie_depot_swap_empty_for_full(d, &magpie_magazine_none));
+	locks = d->locks;
+	for (n = 0, batches = 0; (list = magpie_depot_reap_batch(d, &reap)); batches++)
+		for (; list; list = list->next)
+			n++;
+	MT_EXPECT_EQ(n, nr_full - MAGPIE_DEPOT_REAP_BATCH - 1 + nr_empty);
+	MT_EXPECT_EQ(batches, (n + MAGPIE_DEPOT_REAP_BATCH - 1) / MAGPIE_DEPOT_REAP_BATCH);
+	MT_EXPECT_EQ(d->locks - locks, (u64)batches);
+	MT_EXPECT_EQ(d->nr_full + d->nr_empty, 0u);
+	MT_EXPECT_EQ(d->full_rounds, 0u);
+	MT_EXPECT_EQ(d->min_full + d->min_empty, 0u);
+	MT_EXPECT_EQ(mt_reap(d, true, &batches), 0);
 }
 
 /* Contention doubles the magazine size up to its bound, then stops. */
@@ -157,6 +222,7 @@ MT_CASE_LIST(magpie_magazine_cases) = {
 	MT_CASE_ENTRY(mag_pair_swaps),
 	MT_CASE_ENTRY(depot_swaps),
 	MT_CASE_ENTRY(depot_reap_working_set),
+	MT_CASE_ENTRY(depot_reap_in_batches),
 	MT_CASE_ENTRY(depot_grows_under_contention),
 	{}
 };

@@ -45,7 +45,7 @@ static struct magpie_magazine *new_mag(void)
 }
 
 /* Returns the objects of reaped magazines to the central pool. */
-static void drain(struct magpie_magazine *list)
+static void drain_list(struct magpie_magazine *list)
 {
 	while (list) {
 		struct magpie_magazine *next = list->next;
@@ -57,6 +57,17 @@ static void drain(struct magpie_magazine *list)
 		free(list);
 		list = next;
 	}
+}
+
+/* Reaps the depot batch by batch, as the kernel's reaper does. */
+static void drain(bool all)
+{
+	struct magpie_depot_reap reap;
+	struct magpie_magazine *batch;
+
+	magpie_depot_reap_start(&depot, all, &reap);
+	while ((batch = magpie_depot_reap_batch(&depot, &reap)))
+		drain_list(batch);
 }
 
 static void *alloc_obj(struct worker *w)
@@ -118,7 +129,7 @@ static void *reaper_main(void *arg)
 {
 	(void)arg;
 	while (!__atomic_load_n(&stop_reaper, __ATOMIC_ACQUIRE)) {
-		drain(magpie_depot_reap(&depot, false));
+		drain(false);
 		magpie_depot_resize_check(&depot);
 		sched_yield();
 	}
@@ -139,7 +150,9 @@ int main(void)
 {
 	static unsigned char seen[NR_OBJECTS];
 	pthread_t th[NR_THREADS], reaper;
-	int i, j, dup = 0, total = 0;
+	int i, j, dup = 0, total = 0, rounds_exact;
+	const struct magpie_magazine *m;
+	unsigned long long rounds = 0;
 
 	printf("TAP version 13\n");
 	magpie_depot_init(&depot, MAG_SIZE, MAG_SIZE);
@@ -169,8 +182,13 @@ int main(void)
 		if (w->pair.previous != &magpie_magazine_none)
 			free(w->pair.previous);
 	}
+	/* The depot's object count must match its full list, then be 0. */
+	for (m = depot.full; m; m = m->next)
+		rounds += m->rounds;
+	rounds_exact = rounds == depot.full_rounds;
 	/* What the depot still holds goes to central, counted there. */
-	drain(magpie_depot_reap(&depot, true));
+	drain(true);
+	rounds_exact &= depot.full_rounds == 0 && depot.nr_full == 0 && depot.nr_empty == 0;
 	for (i = 0; i < nr_central; i++)
 		dup |= seen[(char *)central[i] - (char *)0 - 1]++;
 	for (i = 0; i < NR_OBJECTS; i++)
@@ -179,6 +197,7 @@ int main(void)
 	printf("%s 2 depot_threads.no_object_lost\n", total == NR_OBJECTS ? "ok" : "not ok");
 	if (total != NR_OBJECTS)
 		printf("# %d of %d objects accounted for\n", total, NR_OBJECTS);
-	printf("1..2\n");
-	return dup || total != NR_OBJECTS;
+	printf("%s 3 depot_threads.full_rounds_exact\n", rounds_exact ? "ok" : "not ok");
+	printf("1..3\n");
+	return dup || total != NR_OBJECTS || !rounds_exact;
 }
