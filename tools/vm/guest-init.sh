@@ -113,6 +113,7 @@ mount_host() {
 	mkdir -p /host &&
 	mount -t 9p -o trans=virtio,version=9p2000.L,msize=262144,ro hostroot /host &&
 	mount -t proc proc /host/proc &&
+	mount -t sysfs sysfs /host/sys &&
 	mount -t devtmpfs dev /host/dev &&
 	mount_host_tmp || return 1
 	test -x "/host$MAGPIE_HOST_BUILD/host/userlib-preload" || {
@@ -122,7 +123,7 @@ mount_host() {
 }
 
 umount_host() {
-	umount_host_tmp && umount /host/dev && umount /host/proc && umount /host
+	umount_host_tmp && umount /host/dev && umount /host/sys && umount /host/proc && umount /host
 }
 
 # python3, cc and a threaded program under libmagpie-malloc.so on the

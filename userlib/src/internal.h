@@ -252,6 +252,7 @@ int mgp_heap_free_large(struct mgp_arena *a, u32 head);
 void mgp_heap_release_cached(struct mgp_arena *a, bool pressure);
 void mgp_heap_check_pressure_slow(struct mgp_arena *a, u64 epoch);
 u64 mgp_heap_in_use(struct mgp_arena *a, u32 *hwm);
+bool mgp_heap_may_back(const struct mgp_arena *a, u64 npages);
 
 /*
  * Whether the kernel raised the pressure epoch since this process last

@@ -33,6 +33,7 @@ int mgp_os_anon_map(struct mgp_os *os, uint64_t data_size)
 	os->data_offset = os->meta_offset + os->meta_size;
 	os->data_size = data_size;
 	os->map_size = os->data_offset + data_size;
+	os->backed_limit = 0;	/* memory cgroups and overcommit govern it */
 	/* NORESERVE: the arena is virtual space; only touched pages count. */
 	p = mmap(NULL, os->map_size, PROT_READ | PROT_WRITE,
 		 MAP_PRIVATE | MAP_ANONYMOUS | MAP_NORESERVE, -1, 0);

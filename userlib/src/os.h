@@ -37,6 +37,7 @@ struct mgp_os {
 	uint64_t meta_size;
 	uint64_t data_offset;
 	uint64_t data_size;
+	uint64_t backed_limit;	/* bytes the backend backs at most; 0: no limit */
 };
 
 /* Backend from @req (enum mgp_backend; ENV reads MAGPIE_BACKEND); 0 or -errno. */

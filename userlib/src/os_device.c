@@ -16,8 +16,11 @@
 
 #include "internal.h"
 
-/* The module's answer must name exactly our contract; -EPROTO otherwise. */
-static int mgp_dev_handshake(int fd, uint64_t data_size)
+/*
+ * The module's answer must name exactly our contract; -EPROTO otherwise.
+ * Keeps the open file's limit on backed pages in *@limit.
+ */
+static int mgp_dev_handshake(int fd, uint64_t data_size, uint64_t *limit)
 {
 	struct magpie_version v;
 
@@ -33,6 +36,7 @@ static int mgp_dev_handshake(int fd, uint64_t data_size)
 		return -EOPNOTSUPP;
 	if (data_size > v.max_arena_size)
 		return -EINVAL;
+	*limit = v.open_limit;
 	return 0;
 }
 
@@ -78,13 +82,14 @@ static void mgp_dev_destroy(int fd, uint32_t id)
 int mgp_os_device_map(struct mgp_os *os, uint64_t data_size)
 {
 	struct magpie_arena_create c;
+	uint64_t limit = 0;
 	int fd, ret;
 	void *p;
 
 	fd = open(MAGPIE_DEVICE_PATH, O_RDWR | O_CLOEXEC);
 	if (fd < 0)
 		return -errno;
-	ret = mgp_dev_handshake(fd, data_size);
+	ret = mgp_dev_handshake(fd, data_size, &limit);
 	if (ret)
 		goto out_close;
 	memset(&c, 0, sizeof(c));
@@ -110,6 +115,8 @@ int mgp_os_device_map(struct mgp_os *os, uint64_t data_size)
 	os->meta_size = c.meta_size;
 	os->data_offset = c.data_offset;
 	os->data_size = data_size;
+	/* Our arena is the file's only one: the file's limit is the arena's. */
+	os->backed_limit = limit;
 	ret = mgp_dev_check_header(os);
 	if (!ret)
 		return 0;

@@ -365,6 +365,75 @@ static u32 heap_take(struct mgp_arena *a, u32 n, u32 align, bool *clean)
 	return s;
 }
 
+/* Pages of @bytes, rounded up. */
+static u64 pages_of(u64 bytes)
+{
+	return (bytes + MGP_PAGE_SIZE - 1) >> MGP_PAGE_SHIFT;
+}
+
+/*
+ * Pages the backend may have backed outside the runs once pages below
+ * @hwm have been carved: the header page, the pages of page records from
+ * the first heap page's to @hwm's (a split writes the record just past
+ * the run), the page of the last page's record (written at init), and
+ * the span descriptors of the heap pages below @hwm.
+ */
+static u64 heap_overhead_pages(const struct mgp_arena *a, u64 hwm)
+{
+	const u64 rec = sizeof(struct mgp_page), desc = sizeof(struct mgp_span_desc);
+
+	return 1 + pages_of((hwm + 1) * rec) - ((a->heap_first * rec) >> MGP_PAGE_SHIFT) + 1 +
+	       pages_of((hwm - a->heap_first) * desc);
+}
+
+/*
+ * Whether the backend can back run [s, s + n) on top of what may be
+ * backed already. The device backs at most the open file's limit and
+ * faults past it with SIGBUS, so the heap counts, as an upper bound, the
+ * runs in use and cached (free runs were released, so read as holes; a
+ * run whose release failed is not counted) and heap_overhead_pages(). A
+ * run that would go past it is refused as if the arena were full: the
+ * caller gets ENOMEM instead of a SIGBUS.
+ */
+static bool heap_within_limit(struct mgp_arena *a, u32 s, u32 n)
+{
+	u64 limit = a->os.backed_limit >> MGP_PAGE_SHIFT, hwm;
+
+	if (!limit)
+		return true;
+	hwm = s + n > a->hwm ? s + n : a->hwm;
+	return a->in_use_pages + (a->cached_bytes >> MGP_PAGE_SHIFT) + n +
+	       heap_overhead_pages(a, hwm) <= limit;
+}
+
+/**
+ * mgp_heap_may_back() - whether an empty arena like @a could hold a run
+ * @a: the arena
+ * @npages: the run's length
+ *
+ * Return: false when a run of @npages would not fit in an arena of @a's
+ * size and backend limit even if it held nothing else.
+ */
+bool mgp_heap_may_back(const struct mgp_arena *a, u64 npages)
+{
+	u64 limit = a->os.backed_limit >> MGP_PAGE_SHIFT;
+
+	if (npages > a->nr_pages - a->heap_first)
+		return false;
+	return !limit || npages + heap_overhead_pages(a, a->heap_first + npages) <= limit;
+}
+
+/* A run from the heap that the backend can back, or MGP_NIL. */
+static u32 heap_take_backed(struct mgp_arena *a, u32 n, u32 align, bool *clean)
+{
+	u32 s = heap_take(a, n, align, clean);
+
+	if (s == MGP_NIL || heap_within_limit(a, s, n))
+		return s;
+	heap_insert_free(a, s, n, !*clean);
+	return MGP_NIL;
+}
+
 /**
  * mgp_heap_alloc() - a page run for a span or a large object
  * @a: the arena
@@ -374,7 +443,8 @@ static u32 heap_take(struct mgp_arena *a, u32 n, u32 align, bool *clean)
  * @class: the span's class (0 for large)
  * @clean: set when the run is known to read as zeroes
  *
- * Return: the run's first page, or MGP_NIL when the arena is full.
+ * Return: the run's first page, or MGP_NIL when the arena is full or the
+ * run would take the arena past what its backend may back.
  */
 u32 mgp_heap_alloc(struct mgp_arena *a, u32 npages, u32 align_pages, u8 state,
 		   u8 class, bool *clean)
@@ -387,10 +457,11 @@ u32 mgp_heap_alloc(struct mgp_arena *a, u32 npages, u32 align_pages, u8 state,
 		*clean = false;
 	}
 	if (s == MGP_NIL)
-		s = heap_take(a, npages, align_pages ? align_pages : 1, clean);
+		s = heap_take_backed(a, npages, align_pages ? align_pages : 1, clean);
+	/* Out of room or over the backend's limit: the cache gives both back. */
 	if (s == MGP_NIL && a->cached_bytes) {
 		cache_release_all(a);
-		s = heap_take(a, npages, align_pages ? align_pages : 1, clean);
+		s = heap_take_backed(a, npages, align_pages ? align_pages : 1, clean);
 	}
 	if (s != MGP_NIL)
 		run_mark(a, s, npages, state, class);

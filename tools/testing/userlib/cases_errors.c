@@ -291,6 +291,101 @@ MT_CASE(exhaustion)
 	mgp_arena_close(a);
 }
 
+/* Writes @val to the module parameter open_limit_mb; 0 or -1. */
+static int ut_set_open_limit(const char *val, char *old, size_t len)
+{
+	static const char path[] = "/sys/module/magpie/parameters/open_limit_mb";
+	FILE *f = fopen(path, "r+");
+	int ret = -1;
+
+	if (!f)
+		return -1;
+	if (old && !fgets(old, (int)len, f))
+		goto out;
+	rewind(f);
+	if (fputs(val, f) >= 0 && fflush(f) == 0)
+		ret = 0;
+out:
+	fclose(f);
+	return ret;
+}
+
+/*
+ * The device backs at most open_limit_mb per open file and faults past it
+ * with SIGBUS. The heap counts what it may have backed, so an allocation
+ * that would go past the limit fails with ENOMEM instead, whatever is
+ * touched of what was handed out; the cache gives its pages back to make
+ * room, and frees make room again.
+ */
+MT_CASE(device_limit_is_enomem)
+{
+	const size_t blk = 64 << 10;	/* a large run of 16 pages */
+	void **p = MT_ALLOC(256 * sizeof(void *)), **q = MT_ALLOC(128 * sizeof(void *));
+	unsigned int n = 0, nq = 0, i;
+	struct mgp_stats st;
+	struct mgp_arena *a;
+	char old[32];
+	void *big;
+
+	if (ut_set_open_limit("8", old, sizeof(old))) {
+		MT_EXPECT_EQ_MSG(errno, 0, "open_limit_mb: %s", strerror(errno));
+		return;
+	}
+	a = ut_arena(64 << 20, 0, 0);
+	while (n < 256 && (p[n] = mgp_alloc(a, blk))) {
+		memset(p[n], (int)n, blk);
+		n++;
+	}
+	MT_EXPECT_EQ(errno, ENOMEM);
+	/* 2048 pages: the header, records and descriptors take under 128. */
+	MT_EXPECT_LT(112u, n);
+	MT_EXPECT_LT(n, 128u);
+	/* Small objects come in spans: what is left holds fewer than 16 pages' worth. */
+	while (nq < 128 && (q[nq] = mgp_alloc(a, 1024))) {
+		memset(q[nq], 3, 1024);
+		nq++;
+	}
+	MT_EXPECT_EQ(errno, ENOMEM);
+	MT_EXPECT_LT(nq, 64u);
+	while (nq)
+		MT_EXPECT_EQ(mgp_free(a, q[--nq]), 0);
+	for (i = 0; i < n; i += 2)
+		MT_EXPECT_EQ(mgp_free(a, p[i]), 0);
+	/* Freed runs are cached, still backed: reused, not counted twice. */
+	for (i = 0; i < n; i += 2) {
+		p[i] = mgp_alloc(a, blk);
+		MT_EXPECT_TRUE(p[i]);
+		if (p[i])
+			memset(p[i], 1, blk);
+	}
+	for (i = 0; i < n; i++)
+		MT_EXPECT_EQ(mgp_free(a, p[i]), 0);
+	/* 6 MiB in one run: only after the cache's pages went back. */
+	big = mgp_alloc(a, 6 << 20);
+	MT_EXPECT_TRUE(big);
+	if (big) {
+		memset(big, 2, 6 << 20);
+		MT_EXPECT_EQ(mgp_free(a, big), 0);
+	}
+	UT_EXPECT_ERR(mgp_alloc(a, 9 << 20), NULL, ENOMEM);
+	MT_EXPECT_EQ(mgp_arena_trim(a), 0);	/* the thread cache's 1 KiB objects */
+	MT_EXPECT_EQ(mgp_arena_stats(a, &st), 0);
+	MT_EXPECT_EQ(st.bytes_in_use, 0);
+	mgp_arena_close(a);
+	MT_EXPECT_EQ(ut_set_open_limit(old, NULL, 0), 0);
+}
+
+MT_CASE_LIST(device_cases) = {
+	MT_CASE_ENTRY(device_limit_is_enomem),
+	{}
+};
+
+/* Cases of the device backend only. */
+const struct mt_case *ut_device_error_cases(void)
+{
+	return device_cases;
+}
+
 MT_CASE_LIST(error_cases) = {
 	MT_CASE_ENTRY(null_arena),
 	MT_CASE_ENTRY(bad_create),

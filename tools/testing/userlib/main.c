@@ -610,6 +610,7 @@ int main(void)
 		ut_backend = MGP_BACKEND_DEVICE;
 		failed += mt_run_suite("userlib_device", userlib_cases, &number);
 		failed += mt_run_suite("userlib_device_errors", ut_error_cases(), &number);
+		failed += mt_run_suite("userlib_device_limit", ut_device_error_cases(), &number);
 	} else {
 		printf("ok %d userlib_device # SKIP %s: %s (the device runs in the guests)\n",
 		       ++number, MAGPIE_DEVICE_PATH, strerror(errno));

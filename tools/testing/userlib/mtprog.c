@@ -6,6 +6,7 @@
  * and the whole malloc family is checked for its POSIX behaviour.
  *   mtprog          all of it; prints "mtprog ok preloaded=<0|1>"
  *   mtprog grow N   mallocs N blocks of 16 MiB without touching them
+ *   mtprog touch N  mallocs N blocks of 1 MiB and writes every byte
  * preloaded=1 is libmagpie's fingerprint: malloc_usable_size(malloc(20))
  * is 32 there (the 32-byte class) and 24 in glibc.
  */
@@ -268,6 +269,17 @@ int main(int argc, char **argv)
 		for (i = 0; i < atoi(argv[2]); i++)
 			CHECK(malloc(16 << 20));
 		printf("mtprog grow %s\n", bad ? "failed" : "ok");
+		return !!bad;
+	}
+	if (argc == 3 && !strcmp(argv[1], "touch")) {
+		for (i = 0; i < atoi(argv[2]); i++) {
+			char *p = malloc(1 << 20);
+
+			CHECK(p);
+			if (p)
+				memset(p, i, 1 << 20);
+		}
+		printf("mtprog touch %s\n", bad ? "failed" : "ok");
 		return !!bad;
 	}
 	if (argc == 2 && !strcmp(argv[1], "fork-no-copy")) {

@@ -36,5 +36,6 @@ long ut_check(const void *p, size_t n, unsigned int seed);
 	} while (0)
 
 const struct mt_case *ut_error_cases(void);
+const struct mt_case *ut_device_error_cases(void);
 
 #endif /* _MAGPIE_UT_H */
