@@ -120,6 +120,7 @@ void magpie_pool_flush(void);
  * @overflows: times a full ring sent half its tasks to the global queue
  * @parks: times a worker went to sleep
  * @idle_wakeups: wakeups of a worker that then found nothing to run
+ * @helped: tasks a worker waiting for a group ran meanwhile
  * @help_sleeps: times a worker waiting for a group slept, as it found
  *	nothing it could run meanwhile
  * @forks_inline: magpie_fork() children run inline instead of queued
@@ -132,6 +133,7 @@ struct magpie_pool_totals {
 	u64 overflows;
 	u64 parks;
 	u64 idle_wakeups;
+	u64 helped;
 	u64 help_sleeps;
 	u64 forks_inline;
 	u64 handoffs;

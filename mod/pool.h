@@ -97,6 +97,8 @@ struct magpie_task {
  * @spins: times an M here started spinning [P]
  * @parks: times an M here went to sleep [P]
  * @idle_wakeups: wakeups of an M here that found nothing to run [P]
+ * @helped: tasks a worker waiting for a group ran here meanwhile
+ *	(help-while-waiting); each is also counted where it came from [P]
  * @help_sleeps: times a worker waiting for a group slept here, as it found
  *	nothing deeper to run for a while [P]
  * @forks_inline: magpie_fork() children run inline instead of queued [P]
@@ -115,6 +117,7 @@ struct magpie_p_stats {
 	u64 spins;
 	u64 parks;
 	u64 idle_wakeups;
+	u64 helped;
 	u64 help_sleeps;
 	u64 forks_inline;
 	u64 max_run_ns;

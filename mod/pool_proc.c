@@ -19,8 +19,8 @@ static int magpie_pool_show(struct seq_file *sf, void *v)
 	unsigned int cpu, i, nr_spares, spares_running = 0, ms = 0;
 	u64 total_runs = 0;
 
-	seq_puts(sf, "magpie pool - version: 1.2\n");
-	seq_puts(sf, "# cpu online       runs    runnext      local     global     stolen   steals  stolen_in stolen_out overflows    spins    parks idle_wakeups help_sleeps forks_inline max_run_us queued\n");
+	seq_puts(sf, "magpie pool - version: 1.3\n");
+	seq_puts(sf, "# cpu online       runs    runnext      local     global     stolen   steals  stolen_in stolen_out overflows    spins    parks idle_wakeups     helped help_sleeps forks_inline max_run_us queued\n");
 	for_each_possible_cpu(cpu) {
 		struct magpie_p *p = per_cpu_ptr(pool->ps, cpu);
 		struct magpie_p_stats *st = &p->stats;
@@ -28,14 +28,15 @@ static int magpie_pool_show(struct seq_file *sf, void *v)
 		if (p->m)
 			ms++;
 		total_runs += READ_ONCE(st->runs);
-		seq_printf(sf, "%5u %6d %10llu %10llu %10llu %10llu %10llu %8llu %10llu %10ld %9llu %8llu %8llu %12llu %11llu %12llu %10llu %6u\n",
+		seq_printf(sf, "%5u %6d %10llu %10llu %10llu %10llu %10llu %8llu %10llu %10ld %9llu %8llu %8llu %12llu %10llu %11llu %12llu %10llu %6u\n",
 			   cpu, READ_ONCE(p->online), READ_ONCE(st->runs),
 			   READ_ONCE(st->from_runnext), READ_ONCE(st->from_local),
 			   READ_ONCE(st->from_global), READ_ONCE(st->from_steal),
 			   READ_ONCE(st->steals), READ_ONCE(st->stolen_in),
 			   atomic_long_read(&p->stolen_out), READ_ONCE(st->overflows),
 			   READ_ONCE(st->spins), READ_ONCE(st->parks),
-			   READ_ONCE(st->idle_wakeups), READ_ONCE(st->help_sleeps),
+			   READ_ONCE(st->idle_wakeups), READ_ONCE(st->helped),
+			   READ_ONCE(st->help_sleeps),
 			   READ_ONCE(st->forks_inline),
 			   div_u64(READ_ONCE(st->max_run_ns), NSEC_PER_USEC),
 			   magpie_runq_len(&p->runq) + !!READ_ONCE(p->runq.runnext));
@@ -77,6 +78,7 @@ void magpie_pool_get_totals(struct magpie_pool_totals *totals)
 		totals->overflows += READ_ONCE(st->overflows);
 		totals->parks += READ_ONCE(st->parks);
 		totals->idle_wakeups += READ_ONCE(st->idle_wakeups);
+		totals->helped += READ_ONCE(st->helped);
 		totals->help_sleeps += READ_ONCE(st->help_sleeps);
 		totals->forks_inline += READ_ONCE(st->forks_inline);
 	}

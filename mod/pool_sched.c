@@ -222,17 +222,22 @@ struct magpie_task *magpie_find_deeper(struct magpie_pool *pool, struct magpie_m
 	preempt_disable();
 	p = this_cpu_ptr(pool->ps);
 	node = magpie_runq_get_if(&p->runq, magpie_task_deeper, &depth);
-	if (!node) {
+	if (node) {
+		p->stats.from_local++;
+	} else {
 		node = magpie_gqueue_get(&pool->global, &p->runq,
 					 max(atomic_read(&pool->nr_online), 1), 0);
 		node = magpie_keep_if_deeper(pool, p, node, depth);
+		if (node)
+			p->stats.from_global++;
 	}
 	if (!node) {
+		/* A steal counts itself (from_steal). */
 		task = magpie_steal(pool, p, smp_processor_id());
 		node = magpie_keep_if_deeper(pool, p, task ? &task->node : NULL, depth);
 	}
 	if (node)
-		p->stats.from_local++;
+		p->stats.helped++;
 	preempt_enable();
 	return node ? container_of(node, struct magpie_task, node) : NULL;
 }

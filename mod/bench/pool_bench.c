@@ -58,10 +58,11 @@ static void bench_pool_prof_stop(bool prof, const char *label)
 		return;
 	magpie_pool_get_totals(&t);
 	bench_prof_stop(prof, label);
-	pr_info("profile %s pool: %llu runs, %llu steals, %llu global batches, %llu overflows, %llu parks, %llu idle wakeups, %llu help sleeps, %llu handoffs\n",
+	pr_info("profile %s pool: %llu runs, %llu steals, %llu global batches, %llu overflows, %llu parks, %llu idle wakeups, %llu helped, %llu help sleeps, %llu handoffs\n",
 		label, t.runs - b->runs, t.steals - b->steals, t.from_global - b->from_global,
 		t.overflows - b->overflows, t.parks - b->parks,
-		t.idle_wakeups - b->idle_wakeups, t.help_sleeps - b->help_sleeps,
+		t.idle_wakeups - b->idle_wakeups, t.helped - b->helped,
+		t.help_sleeps - b->help_sleeps,
 		t.handoffs - b->handoffs);
 }
 

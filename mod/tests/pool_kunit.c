@@ -292,10 +292,17 @@ static void mt_fib_check(struct kunit *test, unsigned int n)
 	mt_fib_check_as(test, n, false);
 }
 
-/* Deep fork-join recursion with two fixed workers: waiters help, no deadlock. */
+/*
+ * Deep fork-join recursion with two fixed workers: waiters help, no
+ * deadlock. Spares that sysmon wakes for a long-running task could finish
+ * the tree as well, so the case also checks that waiters ran tasks.
+ */
 static void pool_fork_join_fib(struct kunit *test)
 {
+	u64 helped = MT_POOL_STAT(helped);
+
 	mt_fib_check(test, 18);
+	KUNIT_EXPECT_GT(test, MT_POOL_STAT(helped), helped);
 }
 
 /* A self-respawning chain lives in runnext; a global-queue task still runs. */
@@ -530,17 +537,27 @@ static void pool_flush_waits(struct kunit *test)
 struct mt_queue_then_drain {
 	struct mt_count_arg *args;
 	unsigned int nr;
+	int err;
+	unsigned int queued;	/* on the ring just before the drain */
+	unsigned int left;	/* on the P just after it */
 	struct completion done;
 };
 
 static int mt_queue_then_drain_fn(void *arg)
 {
 	struct mt_queue_then_drain *q = arg;
+	struct magpie_p *p;
 	unsigned int i;
 
+	/* Preemption off: this CPU's worker cannot empty the P first. */
+	preempt_disable();
+	p = this_cpu_ptr(magpie_pool.ps);
 	for (i = 0; i < q->nr; i++)
-		magpie_go(mt_count_fn, &q->args[i], &q->args[0].c->wg, GFP_KERNEL);
-	magpie_pool_cpu_dead_for_test(raw_smp_processor_id());
+		q->err |= magpie_go(mt_count_fn, &q->args[i], &q->args[0].c->wg, GFP_ATOMIC);
+	q->queued = magpie_runq_len(&p->runq);
+	magpie_pool_cpu_dead_for_test(smp_processor_id());
+	q->left = magpie_runq_len(&p->runq) + !!READ_ONCE(p->runq.runnext);
+	preempt_enable();
 	complete(&q->done);
 	return 0;
 }
@@ -555,15 +572,19 @@ static void mt_queue_on_cpu1(struct kunit *test, struct mt_count *c, unsigned in
 	t = kthread_run_on_cpu(mt_queue_then_drain_fn, &q, 1, "mt_hotplug/%u");
 	KUNIT_ASSERT_FALSE(test, IS_ERR(t));
 	wait_for_completion(&q.done);
+	KUNIT_EXPECT_EQ(test, q.err, 0);
 	magpie_wg_wait(&c->wg);
 	KUNIT_EXPECT_EQ(test, mt_count_wrong(c), 0u);
+	/* Other CPUs' workers may steal some; none is left on the P. */
+	KUNIT_EXPECT_EQ(test, q.left, 0u);
+	kunit_info(test, "%u of %u tasks on the ring when it was drained", q.queued, nr);
 }
 
 static void pool_cpu_hotplug(struct kunit *test)
 {
 	struct magpie_p *p1;
 	struct mt_count c;
-	u64 runs1;
+	u64 runs1, helped;
 
 	if (num_online_cpus() < 2 || !cpu_online(1))
 		kunit_skip(test, "needs CPU 1 online");
@@ -573,7 +594,9 @@ static void pool_cpu_hotplug(struct kunit *test)
 	KUNIT_ASSERT_EQ(test, remove_cpu(1), 0);
 	KUNIT_EXPECT_FALSE(test, READ_ONCE(p1->online));
 	KUNIT_EXPECT_TRUE(test, magpie_runq_empty(&p1->runq));
+	helped = MT_POOL_STAT(helped);
 	mt_fib_check(test, 14);		/* one CPU */
+	KUNIT_EXPECT_GT(test, MT_POOL_STAT(helped), helped);
 
 	KUNIT_ASSERT_EQ(test, add_cpu(1), 0);
 	KUNIT_EXPECT_TRUE(test, READ_ONCE(p1->online));

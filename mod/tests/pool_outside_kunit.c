@@ -22,6 +22,9 @@
  * Each task also checks that magpie_current_m() knows the worker it runs
  * on, spare or not: spawns and waits from a spare depend on it.
  */
+/* What the issue asks for: a task that sleeps 50 ms. */
+#define MT_SLEEP_MS	50
+
 struct mt_stamp {
 	u64 submitted;
 	atomic64_t last;
@@ -33,7 +36,7 @@ struct mt_stamp {
 static void mt_sleeper_fn(void *arg)
 {
 	atomic_inc(arg);
-	msleep(300);
+	msleep(MT_SLEEP_MS);
 }
 
 static void mt_stamp_fn(void *arg)
@@ -73,8 +76,13 @@ static void pool_sleeping_task_does_not_stall(struct kunit *test)
 		usleep_range(1000, 2000);
 	KUNIT_EXPECT_EQ(test, atomic_read(&s.ran), 20);
 	worst_ms = div_u64(atomic64_read(&s.last) - s.submitted, NSEC_PER_MSEC);
-	/* The documented bound is two ticks; leave room for TCG. */
-	KUNIT_EXPECT_LT(test, worst_ms, 150ULL);
+	/*
+	 * The documented bound is three jiffies plus a wakeup (pool.rst);
+	 * 25 ms for the wakeups and the 20 tasks under TCG keep it below the
+	 * sleep, so tasks that waited for a sleeper to return fail.
+	 */
+	KUNIT_EXPECT_LT(test, worst_ms, (u64)jiffies_to_msecs(3) + 25);
+	KUNIT_EXPECT_LT(test, worst_ms, (u64)MT_SLEEP_MS);
 	KUNIT_EXPECT_GT(test, atomic_long_read(&magpie_pool.handoffs), handoffs);
 	KUNIT_EXPECT_EQ(test, atomic_read(&s.unknown_m), 0);
 	kunit_info(test, "tasks behind %u sleeping workers finished within %llu ms, %d on spares",
