@@ -80,8 +80,8 @@ $(BUILD)/host/userlib-mtprog: tools/testing/userlib/mtprog.c
 	@mkdir -p $(dir $@)
 	$(HOSTCC) $(USERLIB_TEST_CFLAGS) -o $@ $<
 
-$(BUILD)/host/userlib-preload: tools/testing/userlib/preload.c $(USERLIB_OUT)/libmagpie-malloc.so \
-		$(BUILD)/host/userlib-mtprog
+$(BUILD)/host/userlib-preload: tools/testing/userlib/preload.c tools/testing/userlib/param.h \
+		$(USERLIB_OUT)/libmagpie-malloc.so $(BUILD)/host/userlib-mtprog
 	@mkdir -p $(dir $@)
 	$(HOSTCC) $(USERLIB_TEST_CFLAGS) -DMGP_BUILD_DIR='"$(BUILD)"' -o $@ $<
 

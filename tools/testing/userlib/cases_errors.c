@@ -11,6 +11,7 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include "param.h"
 #include "ut.h"
 #include "../../../userlib/src/fastpath.h"
 
@@ -292,25 +293,6 @@ MT_CASE(exhaustion)
 	mgp_arena_close(a);
 }
 
-/* Writes @val to the module parameter open_limit_mb; 0 or -1. */
-static int ut_set_open_limit(const char *val, char *old, size_t len)
-{
-	static const char path[] = "/sys/module/magpie/parameters/open_limit_mb";
-	FILE *f = fopen(path, "r+");
-	int ret = -1;
-
-	if (!f)
-		return -1;
-	if (old && !fgets(old, (int)len, f))
-		goto out;
-	rewind(f);
-	if (fputs(val, f) >= 0 && fflush(f) == 0)
-		ret = 0;
-out:
-	fclose(f);
-	return ret;
-}
-
 /*
  * The device backs at most open_limit_mb per open file and faults past it
  * with SIGBUS. The heap counts what it may have backed, so an allocation
@@ -380,7 +362,7 @@ MT_CASE(device_limit_is_enomem)
 	int status = 0;
 	pid_t pid;
 
-	if (ut_set_open_limit("8", old, sizeof(old))) {
+	if (ut_set_param("open_limit_mb", "8", old, sizeof(old))) {
 		MT_EXPECT_EQ_MSG(errno, 0, "open_limit_mb: %s", strerror(errno));
 		return;
 	}
@@ -390,7 +372,7 @@ MT_CASE(device_limit_is_enomem)
 		_exit(test->failed);
 	}
 	MT_EXPECT_TRUE(pid > 0 && waitpid(pid, &status, 0) == pid);
-	MT_EXPECT_EQ(ut_set_open_limit(old, NULL, 0), 0);
+	MT_EXPECT_EQ(ut_set_param("open_limit_mb", old, NULL, 0), 0);
 	MT_EXPECT_EQ_MSG(status, 0, "the child %s %d", WIFSIGNALED(status) ?
 			 "died of signal" : "exited with", WIFSIGNALED(status) ?
 			 WTERMSIG(status) : WEXITSTATUS(status));

@@ -17,6 +17,8 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include "param.h"
+
 #ifndef MGP_BUILD_DIR
 #define MGP_BUILD_DIR "build"
 #endif
@@ -52,27 +54,6 @@ static const char *slurp(const char *name)
 	b[n] = 0;
 	fclose(f);
 	return b;
-}
-
-/* Writes @val to magpie's module parameter @name, keeping the old value in @old. */
-static int set_param(const char *name, const char *val, char *old, size_t len)
-{
-	char path[128];
-	int ret = -1;
-	FILE *f;
-
-	snprintf(path, sizeof(path), "/sys/module/magpie/parameters/%s", name);
-	f = fopen(path, "r+");
-	if (!f)
-		return -1;
-	if (old && !fgets(old, (int)len, f))
-		goto out;
-	rewind(f);
-	if (fputs(val, f) >= 0 && fflush(f) == 0)
-		ret = 0;
-out:
-	fclose(f);
-	return ret;
 }
 
 static int count(const char *hay, const char *needle)
@@ -247,11 +228,11 @@ int main(int argc, char **argv)
 	if (!strcmp(backend, "device")) {
 		char old[32] = "";
 
-		if (!set_param("open_limit_mb", "16", old, sizeof(old))) {
+		if (!ut_set_param("open_limit_mb", "16", old, sizeof(old))) {
 			snprintf(cmd, sizeof(cmd), "%s/host/userlib-mtprog touch 40",
 				 MGP_BUILD_DIR);
 			rc = run("", cmd);
-			set_param("open_limit_mb", old, NULL, 0);
+			ut_set_param("open_limit_mb", old, NULL, 0);
 			check(rc == 0 && strstr(slurp("out"), "mtprog touch ok") &&
 			      strstr(slurp("err"), "arenas 3 "),
 			      "40 MiB written with open_limit_mb=16: three arenas, no SIGBUS");
