@@ -49,6 +49,12 @@ MAGPIE_STATIC_ASSERT(MGP_PAGE_SIZE == 1 << MGP_PAGE_SHIFT, "page shift");
 MAGPIE_STATIC_ASSERT(MAGPIE_NR_SIZECLASSES <= MGP_STATS_CLASSES, "stats arrays");
 MAGPIE_STATIC_ASSERT(sizeof(struct magpie_arena_header) <= MGP_PAGE_SIZE, "header page");
 
+/* Pages that @bytes take, rounded up; @bytes must not be near 2^64. */
+static inline u64 mgp_pages(u64 bytes)
+{
+	return (bytes + MGP_PAGE_SIZE - 1) >> MGP_PAGE_SHIFT;
+}
+
 /* What a page record says about its page. */
 enum mgp_page_state {
 	MGP_PG_NONE = 0,	/* never part of a run (descriptor pages) */

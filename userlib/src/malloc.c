@@ -313,14 +313,15 @@ static inline size_t shim_round(size_t size)
 /*
  * Whether a request for @need bytes could fit in an empty arena like @a:
  * in its size and in what its backend may back (a device arena's open
- * file limit). One that cannot is refused with ENOMEM by every arena: adding arenas
- * for it would only use up the MGP_SHIM_ARENAS slots.
+ * file limit). One that cannot is refused with ENOMEM by every arena:
+ * adding arenas for it would only use up the MGP_SHIM_ARENAS slots. The
+ * first test also keeps the rounding to pages from overflowing.
  */
 static inline bool shim_may_fit(const struct mgp_arena *a, u64 need)
 {
 	if (need > (u64)a->nr_pages << MGP_PAGE_SHIFT)
 		return false;
-	return mgp_heap_may_back(a, (need + MGP_PAGE_SIZE - 1) >> MGP_PAGE_SHIFT);
+	return mgp_heap_may_back(a, mgp_pages(need));
 }
 
 /*

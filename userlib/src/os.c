@@ -13,11 +13,6 @@
 
 #include "internal.h"
 
-static uint64_t mgp_round_page(uint64_t x)
-{
-	return (x + MGP_PAGE_SIZE - 1) & ~(uint64_t)(MGP_PAGE_SIZE - 1);
-}
-
 /* Maps the whole layout; 0 or -errno. */
 int mgp_os_anon_map(struct mgp_os *os, uint64_t data_size)
 {
@@ -29,7 +24,7 @@ int mgp_os_anon_map(struct mgp_os *os, uint64_t data_size)
 	os->fd = -1;
 	os->id = 0;
 	os->meta_offset = MGP_PAGE_SIZE;
-	os->meta_size = mgp_round_page(pages * MAGPIE_ARENA_META_PER_PAGE);
+	os->meta_size = mgp_pages(pages * MAGPIE_ARENA_META_PER_PAGE) << MGP_PAGE_SHIFT;
 	os->data_offset = os->meta_offset + os->meta_size;
 	os->data_size = data_size;
 	os->map_size = os->data_offset + data_size;

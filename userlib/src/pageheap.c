@@ -365,12 +365,6 @@ static u32 heap_take(struct mgp_arena *a, u32 n, u32 align, bool *clean)
 	return s;
 }
 
-/* Pages of @bytes, rounded up. */
-static u64 pages_of(u64 bytes)
-{
-	return (bytes + MGP_PAGE_SIZE - 1) >> MGP_PAGE_SHIFT;
-}
-
 /*
  * Pages the backend may have backed outside the runs once pages below
  * @hwm have been carved: the header page, the pages of page records from
@@ -382,8 +376,8 @@ static u64 heap_overhead_pages(const struct mgp_arena *a, u64 hwm)
 {
 	const u64 rec = sizeof(struct mgp_page), desc = sizeof(struct mgp_span_desc);
 
-	return 1 + pages_of((hwm + 1) * rec) - ((a->heap_first * rec) >> MGP_PAGE_SHIFT) + 1 +
-	       pages_of((hwm - a->heap_first) * desc);
+	return 1 + mgp_pages((hwm + 1) * rec) - ((a->heap_first * rec) >> MGP_PAGE_SHIFT) + 1 +
+	       mgp_pages((hwm - a->heap_first) * desc);
 }
 
 /*
