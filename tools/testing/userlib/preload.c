@@ -23,6 +23,13 @@
 #define MGP_BUILD_DIR "build"
 #endif
 
+/* The threaded test program; its modes follow it (mtprog.c). */
+#define MTPROG		MGP_BUILD_DIR "/host/userlib-mtprog"
+/* The library under test. */
+#define PRELOAD_LIB	MGP_BUILD_DIR "/userlib/libmagpie-malloc.so"
+/* As nobody: whether the build lets that user load the library and run MTPROG. */
+#define NOBODY_CAN_RUN	"sh -c 'test -r " PRELOAD_LIB " && test -x " MTPROG "'"
+
 #define AS_NOBODY	"setpriv --reuid=65534 --regid=65534 --clear-groups"
 
 static char dir[64] = "/tmp/magpie-preload-XXXXXX";
@@ -70,13 +77,12 @@ static int count(const char *hay, const char *needle)
 /* Runs @cmd in the scratch directory under the preload; its exit status. */
 static int run(const char *env, const char *cmd)
 {
-	const char *lib = MGP_BUILD_DIR "/userlib/libmagpie-malloc.so";
 	char line[2048];
 	int st;
 
 	snprintf(line, sizeof(line),
 		 "cd %s && env MAGPIE_BACKEND=%s MAGPIE_MALLOC_STATS=1 %s LD_PRELOAD=%s %s >out 2>err",
-		 dir, backend, env, lib, cmd);
+		 dir, backend, env, PRELOAD_LIB, cmd);
 	st = system(line);
 	if (st == -1 || !WIFEXITED(st))
 		return -1;
@@ -181,8 +187,7 @@ int main(int argc, char **argv)
 	      "the program cc built runs correctly");
 
 	/* Four threads with cross-thread frees, fork()s, the malloc family. */
-	snprintf(cmd, sizeof(cmd), "%s/host/userlib-mtprog", MGP_BUILD_DIR);
-	rc = run("", cmd);
+	rc = run("", MTPROG);
 	check(rc == 0 && !strcmp(slurp("out"), "mtprog ok preloaded=1\n") &&
 	      count(slurp("err"), "libmagpie-malloc: pid") == 1,	/* children _exit() */
 	      "threaded program: cross-thread frees, fork children, posix_memalign & co");
@@ -190,34 +195,31 @@ int main(int argc, char **argv)
 	      "threaded program: no frees refused");
 
 	/* A full arena is followed by another one. */
-	snprintf(cmd, sizeof(cmd), "%s/host/userlib-mtprog grow 40", MGP_BUILD_DIR);
-	rc = run("MAGPIE_ARENA_SIZE=256M", cmd);
+	rc = run("MAGPIE_ARENA_SIZE=256M", MTPROG " grow 40");
 	check(rc == 0 && strstr(slurp("out"), "mtprog grow ok") &&
 	      strstr(slurp("err"), "arenas 3 "),
 	      "640 MiB in 256 MiB arenas: three arenas");
 
 	/* Requests no arena could hold fail alone, adding no arena. */
-	snprintf(cmd, sizeof(cmd), "%s/host/userlib-mtprog too-big", MGP_BUILD_DIR);
-	rc = run("MAGPIE_ARENA_SIZE=256M", cmd);
+	rc = run("MAGPIE_ARENA_SIZE=256M", MTPROG " too-big");
 	check(rc == 0 && strstr(slurp("out"), "mtprog too-big ok") &&
 	      strstr(slurp("err"), "arenas 1 "),
 	      "requests beyond any arena: ENOMEM, and no arena added for them");
 
 	/* Arena sizes below the halving floor are tried as asked. */
-	snprintf(cmd, sizeof(cmd), "%s/host/userlib-mtprog grow 2", MGP_BUILD_DIR);
-	rc = run("MAGPIE_ARENA_SIZE=32M", cmd);
+	rc = run("MAGPIE_ARENA_SIZE=32M", MTPROG " grow 2");
 	check(rc == 0 && strstr(slurp("out"), "mtprog grow ok") &&
 	      strstr(slurp("err"), "arenas 2 "),
 	      "two 16 MiB blocks in 32 MiB arenas (less their descriptors): two arenas");
 
 	/* A MAGPIE_ARENA_SIZE out of range or not a size: a clear message. */
-	rc = run("MAGPIE_ARENA_SIZE=64K", cmd);
+	rc = run("MAGPIE_ARENA_SIZE=64K", MTPROG " grow 2");
 	check(rc != 0 && strstr(slurp("err"), "MAGPIE_ARENA_SIZE must be from 1M to 64G"),
 	      "MAGPIE_ARENA_SIZE=64K stops the program with a clear message");
-	rc = run("MAGPIE_ARENA_SIZE=128X", cmd);
+	rc = run("MAGPIE_ARENA_SIZE=128X", MTPROG " grow 2");
 	check(rc != 0 && strstr(slurp("err"), "MAGPIE_ARENA_SIZE must be from 1M to 64G"),
 	      "MAGPIE_ARENA_SIZE=128X stops the program with a clear message");
-	rc = run("MAGPIE_ARENA_SIZE=65G", cmd);
+	rc = run("MAGPIE_ARENA_SIZE=65G", MTPROG " grow 2");
 	check(rc != 0 && strstr(slurp("err"), "MAGPIE_ARENA_SIZE must be from 1M to 64G"),
 	      "MAGPIE_ARENA_SIZE=65G stops the program with a clear message");
 
@@ -229,9 +231,7 @@ int main(int argc, char **argv)
 		char old[32] = "";
 
 		if (!ut_set_param("open_limit_mb", "16", old, sizeof(old))) {
-			snprintf(cmd, sizeof(cmd), "%s/host/userlib-mtprog touch 40",
-				 MGP_BUILD_DIR);
-			rc = run("", cmd);
+			rc = run("", MTPROG " touch 40");
 			ut_set_param("open_limit_mb", old, NULL, 0);
 			check(rc == 0 && strstr(slurp("out"), "mtprog touch ok") &&
 			      strstr(slurp("err"), "arenas 3 "),
@@ -246,8 +246,7 @@ int main(int argc, char **argv)
 
 	/* A device arena the child of fork() cannot copy stops the child. */
 	if (!strcmp(backend, "device")) {
-		snprintf(cmd, sizeof(cmd), "%s/host/userlib-mtprog fork-no-copy", MGP_BUILD_DIR);
-		rc = run("MAGPIE_ARENA_SIZE=1G", cmd);
+		rc = run("MAGPIE_ARENA_SIZE=1G", MTPROG " fork-no-copy");
 		check(rc == 0 && strstr(slurp("out"), "child aborted\nmtprog fork-no-copy ok") &&
 		      strstr(slurp("err"), "without memory to copy its heap stops"),
 		      "fork() child without memory for its heap copy stops with a message");
@@ -257,15 +256,13 @@ int main(int argc, char **argv)
 	}
 
 	/* A bad MAGPIE_BACKEND is refused with a message. */
-	snprintf(cmd, sizeof(cmd), "%s/host/userlib-mtprog", MGP_BUILD_DIR);
-	rc = run("MAGPIE_BACKEND=bogus", cmd);
+	rc = run("MAGPIE_BACKEND=bogus", MTPROG);
 	check(rc != 0 && strstr(slurp("err"), "MAGPIE_BACKEND must be device, anon or auto"),
 	      "MAGPIE_BACKEND=bogus stops the program with a clear message");
 
 	/* So is a device backend without a device. */
 	if (access("/dev/magpie", F_OK)) {
-		snprintf(cmd, sizeof(cmd), "%s/host/userlib-mtprog", MGP_BUILD_DIR);
-		rc = run("MAGPIE_BACKEND=device", cmd);
+		rc = run("MAGPIE_BACKEND=device", MTPROG);
 		check(rc != 0 && strstr(slurp("err"), "there is no /dev/magpie (is magpie.ko"),
 		      "MAGPIE_BACKEND=device without /dev/magpie: a clear message");
 	} else {
@@ -274,12 +271,9 @@ int main(int argc, char **argv)
 	}
 
 	/* The device is 0600 root: for nobody the device backend is refused. */
-	snprintf(cmd, sizeof(cmd), "%s sh -c 'test -r %s/%s && test -x %s/%s' 2>/dev/null",
-		 AS_NOBODY, MGP_BUILD_DIR, "userlib/libmagpie-malloc.so", MGP_BUILD_DIR,
-		 "host/userlib-mtprog");
-	if (!access("/dev/magpie", F_OK) && !geteuid() && !system(cmd)) {
-		snprintf(cmd, sizeof(cmd), "%s %s/host/userlib-mtprog", AS_NOBODY, MGP_BUILD_DIR);
-		rc = run("MAGPIE_BACKEND=device", cmd);
+	if (!access("/dev/magpie", F_OK) && !geteuid() &&
+	    !system(AS_NOBODY " " NOBODY_CAN_RUN " 2>/dev/null")) {
+		rc = run("MAGPIE_BACKEND=device", AS_NOBODY " " MTPROG);
 		check(rc != 0 && strstr(slurp("err"), "/dev/magpie may not be opened by this user"),
 		      "MAGPIE_BACKEND=device as nobody stops the program with a clear message");
 	} else {
