@@ -34,7 +34,8 @@
  * queue is filled with preemption off and from hard interrupts, where a
  * PREEMPT_RT kernel's sleeping spinlock_t may not be taken. No section
  * under these locks takes another lock; each is a few list links, at most
- * half a ring of tasks, or one link per magazine a depot reap takes.
+ * half a ring of tasks, or a batch of magazines a depot reap takes
+ * (MAGPIE_DEPOT_REAP_BATCH).
  */
 #define magpie_lock_t			raw_spinlock_t
 #define magpie_lock_init(l)		raw_spin_lock_init(l)
