@@ -42,8 +42,18 @@
 /* Steal passes over all Ps before giving up; runnext only on the last. */
 #define MAGPIE_STEAL_PASSES	4
 #define MAGPIE_MAX_SPARES	64
-/* How long a spinning M on an idle CPU polls before it parks. */
-#define MAGPIE_POLL_NS		(50 * NSEC_PER_USEC)
+/*
+ * How long a spinning M on an idle CPU polls before it parks: about what
+ * a wakeup costs. Each poll is CPU time the pool burns (burst64 in
+ * Documentation/benchmarks.rst, run 18: 50 us made it 1.8-2x dearer).
+ */
+#define MAGPIE_IDLE_POLL_NS	(10 * NSEC_PER_USEC)
+/*
+ * How long a worker waiting for a group polls between two tasks it ran
+ * before it sleeps: longer, as the wait is usually for a task another CPU
+ * is about to finish (pool_wg.c).
+ */
+#define MAGPIE_HELP_POLL_NS	(50 * NSEC_PER_USEC)
 /* Freed tasks a P keeps for reuse (Go's per-P gFree list). */
 #define MAGPIE_P_FREE_TASKS	32
 /* One task in this many is timed by the clock (see magpie_run_task()). */
@@ -237,6 +247,8 @@ struct magpie_m {
  * @sysmon: the monitor kthread [C]
  * @sysmon_sleeping: sysmon sleeps until an M wakes from parking [A]
  * @handoffs: times sysmon woke a spare for a blocked or hogged P [A]
+ * @moved_offline: tasks moved from the Ps of CPUs going offline to the
+ *	global queue [A]
  * @sysmon_ticks: sysmon passes [sysmon]
  */
 struct magpie_pool {
@@ -260,6 +272,7 @@ struct magpie_pool {
 	struct task_struct *sysmon;
 	bool sysmon_sleeping;
 	atomic_long_t handoffs;
+	atomic_long_t moved_offline;
 	unsigned long sysmon_ticks;
 };
 

@@ -19,7 +19,7 @@ static int magpie_pool_show(struct seq_file *sf, void *v)
 	unsigned int cpu, i, nr_spares, spares_running = 0, ms = 0;
 	u64 total_runs = 0;
 
-	seq_puts(sf, "magpie pool - version: 1.3\n");
+	seq_puts(sf, "magpie pool - version: 1.4\n");
 	seq_puts(sf, "# cpu online       runs    runnext      local     global     stolen   steals  stolen_in stolen_out overflows    spins    parks idle_wakeups     helped help_sleeps forks_inline max_run_us queued\n");
 	for_each_possible_cpu(cpu) {
 		struct magpie_p *p = per_cpu_ptr(pool->ps, cpu);
@@ -45,12 +45,13 @@ static int magpie_pool_show(struct seq_file *sf, void *v)
 	nr_spares = smp_load_acquire(&pool->nr_spares);
 	for (i = 0; i < nr_spares; i++)
 		spares_running += !READ_ONCE(pool->spares[i]->parked);
-	seq_printf(sf, "pool ms %u idle %d spinning %d spares %u spares_running %u handoffs %ld global_queued %u in_flight %ld runs %llu sysmon_ticks %lu\n",
+	seq_printf(sf, "pool ms %u idle %d spinning %d spares %u spares_running %u handoffs %ld global_queued %u in_flight %ld runs %llu sysmon_ticks %lu moved_offline %ld\n",
 		   ms + nr_spares, atomic_read(&pool->nr_idle),
 		   atomic_read(&pool->nr_spinning), nr_spares, spares_running,
 		   atomic_long_read(&pool->handoffs), magpie_gqueue_len(&pool->global),
 		   magpie_pool_in_flight(pool, 0) + magpie_pool_in_flight(pool, 1),
-		   total_runs, READ_ONCE(pool->sysmon_ticks));
+		   total_runs, READ_ONCE(pool->sysmon_ticks),
+		   atomic_long_read(&pool->moved_offline));
 	return 0;
 }
 

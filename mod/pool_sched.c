@@ -48,7 +48,7 @@ struct magpie_m *magpie_current_m_any(void)
  * nothing was queued in between, which is all magpie_m_help() needs to
  * decide whether looking for work again is worth it; so no ordering
  * beyond the loads' own. It reads a line of every P, which their owners
- * write: polling helpers (at most 50 us between two tasks) make that
+ * write: polling helpers (at most MAGPIE_HELP_POLL_NS between two tasks) make that
  * traffic on machines with many CPUs.
  *
  * Return: the stamp.
@@ -279,7 +279,7 @@ static bool magpie_m_may_spin(struct magpie_pool *pool, struct magpie_m *m)
  */
 static bool magpie_m_poll(struct magpie_pool *pool)
 {
-	u64 end = local_clock() + MAGPIE_POLL_NS;
+	u64 end = local_clock() + MAGPIE_IDLE_POLL_NS;
 
 	while (!magpie_cpu_wanted()) {
 		if (magpie_pool_has_work(pool))
@@ -428,10 +428,13 @@ void magpie_run_task(struct magpie_pool *pool, struct magpie_m *m, struct magpie
 void magpie_p_drain(struct magpie_pool *pool, unsigned int cpu)
 {
 	struct magpie_runq_list list;
+	u32 moved;
 
 	magpie_runq_list_init(&list);
-	if (!magpie_runq_drain(&per_cpu_ptr(pool->ps, cpu)->runq, &list))
+	moved = magpie_runq_drain(&per_cpu_ptr(pool->ps, cpu)->runq, &list);
+	if (!moved)
 		return;
+	atomic_long_add(moved, &pool->moved_offline);
 	magpie_gqueue_put_list(&pool->global, &list);
 	smp_mb();	/* the tasks are visible before we look for sleepers */
 	magpie_wakep(pool);

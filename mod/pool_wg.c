@@ -164,7 +164,7 @@ static void magpie_m_help_sleep(struct magpie_pool *pool, struct magpie_m *m,
  * magpie_m_help_poll() - watch a group and the queues for a moment
  * @pool: the pool
  * @wg: the group a worker waits for
- * @end: the deadline by local_clock(); 0 sets it to MAGPIE_POLL_NS from now
+ * @end: the deadline by local_clock(); 0 sets it to MAGPIE_HELP_POLL_NS from now
  *
  * Before a helper that found nothing deeper to run goes to sleep, it
  * watches for a while whether the group reaches zero or anything is
@@ -173,7 +173,7 @@ static void magpie_m_help_sleep(struct magpie_pool *pool, struct magpie_m *m,
  * other CPU stole and is about to finish, and a sleep and wakeup cost more
  * than it; meanwhile the other CPU spawns deeper tasks we may take. The
  * deadline is set on the first poll after a task ran, so a helper polls
- * at most MAGPIE_POLL_NS between two tasks.
+ * at most MAGPIE_HELP_POLL_NS between two tasks.
  *
  * The stamp is taken here, after the caller's look for deeper work, not
  * before it: the look requeues the shallower tasks it passes over, which
@@ -191,7 +191,7 @@ bool magpie_m_help_poll(struct magpie_pool *pool, struct magpie_wg *wg, u64 *end
 	u64 now = local_clock();
 
 	if (!*end)
-		*end = now + MAGPIE_POLL_NS;
+		*end = now + MAGPIE_HELP_POLL_NS;
 	for (;;) {
 		if (magpie_wg_zero(wg) || magpie_pool_queue_stamp(pool) != stamp)
 			return true;

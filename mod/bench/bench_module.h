@@ -66,6 +66,21 @@ static void bench_ratio(const char *name, const char *peer, u64 mp_ns, u64 peer_
 }
 
 /*
+ * One result that counts events rather than time: the line "bench <name>
+ * magpie/<peer> <ratio> (<context>)" with @mp / @peer_count as the ratio,
+ * and a record in @unit.
+ */
+static void __maybe_unused bench_count_ratio(const char *name, const char *peer,
+					     const char *unit, u64 mp, u64 peer_count, u64 ops)
+{
+	u64 r = div64_u64(mp * 1000, max(peer_count, 1ULL));
+
+	pr_info("bench %s magpie/%s %llu.%03llu (magpie %llu %s, %s %llu %s, %llu ops)\n",
+		name, peer, r / 1000, r % 1000, mp, unit, peer, peer_count, unit, ops);
+	magpie_result_ratio(bench_res, name, peer, unit, false, mp, peer_count, ops);
+}
+
+/*
  * The module's suite, defined (with its run function) by the module's
  * source; it runs once at load unless run_on_load=0, then stays
  * registered until unload.

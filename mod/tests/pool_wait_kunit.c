@@ -4,13 +4,16 @@
  * decrements it owes for tasks it ran (pool_wg.c, "Owed decrements"):
  * their accounting, and that they are paid before other work; that a
  * waiting worker with nothing to run polls only briefly, then sleeps; and
- * that an M whose CPU went offline does not park on the idle list.
+ * that an M whose CPU went offline does not park on the idle list; and
+ * that a group whose counter passes through zero while tasks are added
+ * is waited for whole, and never touched once its wait returned.
  */
 #include <kunit/test.h>
 #include <linux/cpu.h>
 #include <linux/delay.h>
 #include <linux/hrtimer.h>
 #include <linux/sched/clock.h>
+#include <linux/slab.h>
 
 #include "../compat.h"
 #include "../magpie.h"
@@ -177,7 +180,7 @@ static void mt_poll_fn(void *arg)
 
 /*
  * A worker that waits for a group and finds nothing to run polls for at
- * most MAGPIE_POLL_NS (50 us), then sleeps: when a timer completes the
+ * most MAGPIE_HELP_POLL_NS (50 us), then sleeps: when a timer completes the
  * group 2 ms later (well inside sysmon's 10 ms, so no spare competes for
  * the CPU and ends a poll early), the worker is asleep, and it slept
  * through the help path. A poll without its deadline spins to the end,
@@ -200,7 +203,7 @@ static void pool_help_polls_then_sleeps(struct kunit *test)
 
 /*
  * The poll's exits: a group at zero ends it, before anything else is
- * looked at; a deadline is set MAGPIE_POLL_NS ahead when none is, and
+ * looked at; a deadline is set MAGPIE_HELP_POLL_NS ahead when none is, and
  * kept. (That a passed deadline ends a poll is the case above's business:
  * a direct check here could not tell, as another thread runnable on this
  * CPU ends a poll without a deadline, too.)
@@ -216,8 +219,8 @@ static void pool_help_poll_exits(struct kunit *test)
 	t0 = local_clock();
 	magpie_m_help_poll(&magpie_pool, &wg, &end);
 	t1 = local_clock();
-	KUNIT_EXPECT_GE(test, end, t0 + MAGPIE_POLL_NS);
-	KUNIT_EXPECT_LE(test, end, t1 + MAGPIE_POLL_NS);
+	KUNIT_EXPECT_GE(test, end, t0 + MAGPIE_HELP_POLL_NS);
+	KUNIT_EXPECT_LE(test, end, t1 + MAGPIE_HELP_POLL_NS);
 	first = end;
 	magpie_m_help_poll(&magpie_pool, &wg, &end);
 	KUNIT_EXPECT_EQ(test, end, first);
@@ -254,12 +257,107 @@ static void pool_idle_refuses_offline_m(struct kunit *test)
 	KUNIT_EXPECT_EQ(test, add_cpu(1), 0);
 }
 
+/* Tasks that count their runs, for groups that pass through zero. */
+static void mt_zero_count(void *arg)
+{
+	atomic_inc(arg);
+}
+
+#define MT_ZERO_ROUNDS	100
+#define MT_ZERO_TASKS	4
+
+/* Waits up to a second for @wg's counter to read zero; whether it did. */
+static bool mt_zero_seen(struct magpie_wg *wg)
+{
+	unsigned long end = jiffies + HZ;
+
+	/* Acquire: the task's count is read below, after the zero. */
+	while (atomic_read_acquire(&wg->count)) {
+		if (time_after(jiffies, end))
+			return false;
+		usleep_range(20, 50);
+	}
+	return true;
+}
+
+struct mt_zero {
+	atomic_t ran[MT_ZERO_TASKS];
+	unsigned int wrong;	/* tasks that did not run once by the wait's end */
+	bool stuck;		/* a counter did not come back to zero */
+	bool nomem;
+};
+
+/*
+ * Rounds of one group each, which its counter takes through zero while
+ * its spawner is still adding: a task is spawned and the spawner sees the
+ * counter at zero (from process context, by polling; in a task, by a
+ * first wait), then spawns the rest and waits. The wait returns only
+ * once every task ran, and the group is freed at once: a task that
+ * touched it after its final decrement would be a use after free, which
+ * KASAN reports and KUnit counts as a failure.
+ */
+static void mt_zero_rounds(struct mt_zero *z, bool in_task)
+{
+	unsigned int round, i;
+
+	for (round = 0; round < MT_ZERO_ROUNDS; round++) {
+		struct magpie_wg *wg = kmalloc(sizeof(*wg), GFP_KERNEL);
+
+		if (!wg) {
+			z->nomem = true;
+			return;
+		}
+		magpie_wg_init(wg);
+		for (i = 0; i < MT_ZERO_TASKS; i++)
+			atomic_set(&z->ran[i], 0);
+		if (magpie_go(mt_zero_count, &z->ran[0], wg, GFP_KERNEL))
+			z->nomem = true;
+		if (in_task)
+			magpie_wg_wait(wg);
+		else if (!mt_zero_seen(wg))
+			z->stuck = true;
+		z->wrong += atomic_read(&z->ran[0]) != 1;
+		for (i = 1; i < MT_ZERO_TASKS; i++)
+			if (magpie_go(mt_zero_count, &z->ran[i], wg, GFP_KERNEL))
+				z->nomem = true;
+		magpie_wg_wait(wg);
+		kfree(wg);
+		for (i = 0; i < MT_ZERO_TASKS; i++)
+			z->wrong += atomic_read(&z->ran[i]) != 1;
+	}
+}
+
+static void mt_zero_task(void *arg)
+{
+	mt_zero_rounds(arg, true);
+}
+
+static void pool_wg_passes_through_zero(struct kunit *test)
+{
+	struct mt_zero *z = kunit_kzalloc(test, sizeof(*z), GFP_KERNEL);
+	struct magpie_wg outer = MAGPIE_WG_INIT;
+
+	KUNIT_ASSERT_NOT_NULL(test, z);
+	mt_zero_rounds(z, false);
+	KUNIT_EXPECT_FALSE(test, z->stuck);
+	KUNIT_EXPECT_FALSE(test, z->nomem);
+	KUNIT_EXPECT_EQ(test, z->wrong, 0u);
+
+	/* The same from inside a task: its waits help instead of sleeping. */
+	memset(z, 0, sizeof(*z));
+	KUNIT_ASSERT_EQ(test, magpie_go(mt_zero_task, z, &outer, GFP_KERNEL), 0);
+	magpie_wg_wait(&outer);
+	KUNIT_EXPECT_FALSE(test, z->nomem);
+	KUNIT_EXPECT_EQ(test, z->wrong, 0u);
+}
+
 static struct kunit_case magpie_pool_wait_cases[] = {
 	KUNIT_CASE(pool_owed_decrements),
 	KUNIT_CASE_SLOW(pool_owed_decrement_paid_before_other_work),
 	KUNIT_CASE(pool_help_polls_then_sleeps),
 	KUNIT_CASE(pool_help_poll_exits),
 	KUNIT_CASE(pool_idle_refuses_offline_m),
+	KUNIT_CASE(pool_wg_passes_through_zero),
 	{}
 };
 

@@ -29,9 +29,11 @@ static int pool_parse(struct __test_metadata *_metadata, unsigned int *nr_cpus)
 	*nr_cpus = 0;
 	if (!text)
 		return -1;
-	EXPECT_EQ(0, strncmp(text, "magpie pool - version: 1.3\n", 27));
+	EXPECT_EQ(0, strncmp(text, "magpie pool - version: 1.4\n", 27));
 	EXPECT_NE(NULL, strstr(text, "\n# cpu online "));
 	EXPECT_NE(NULL, strstr(text, " helped help_sleeps "));
+	EXPECT_NE(NULL, strstr(text, " sysmon_ticks "));
+	EXPECT_NE(NULL, strstr(text, " moved_offline "));
 	for (line = strtok_r(text, "\n", &save); line; line = strtok_r(NULL, "\n", &save)) {
 		unsigned long long runs;
 		unsigned int cpu;

@@ -295,7 +295,8 @@ run)
 		echo "== the caches that hold the most memory now: magpie-stat --sort pages caches"
 		magpie-stat --once --sort pages --rows 12 caches
 		echo
-		echo "== the worker pool before any work: magpie-stat pool"
+		echo "== the worker pool before its workload: magpie-stat pool"
+		echo "   (the self-check above already ran a few of its tasks)"
 		magpie-stat --once pool
 		echo
 		echo "== a workload: magpie-check --bench pool, with magpie_pool_bench.ko"
