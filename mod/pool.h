@@ -45,7 +45,7 @@
 /*
  * How long a spinning M on an idle CPU polls before it parks: about what
  * a wakeup costs. Each poll is CPU time the pool burns (burst64 in
- * Documentation/benchmarks.rst, run 18: 50 us made it 1.8-2x dearer).
+ * Documentation/benchmarks.rst, run 17: 50 us made it 1.8-2x dearer).
  */
 #define MAGPIE_IDLE_POLL_NS	(10 * NSEC_PER_USEC)
 /*
