@@ -433,7 +433,7 @@ static int bench_run(struct magpie_results *res, unsigned int run_scale)
 	}
 	kthread_bind(t, 0);
 	wake_up_process(t);
-	wait_for_completion(&done);
+	bench_wait(&done);
 	ret = 0;
 out:
 	magpie_cache_destroy(bc->mp64);

@@ -9,6 +9,7 @@
 #ifndef _MAGPIE_BENCH_MODULE_H
 #define _MAGPIE_BENCH_MODULE_H
 
+#include <linux/completion.h>
 #include <linux/math64.h>
 #include <linux/minmax.h>
 #include <linux/module.h>
@@ -78,6 +79,18 @@ static void __maybe_unused bench_count_ratio(const char *name, const char *peer,
 	pr_info("bench %s magpie/%s %llu.%03llu (magpie %llu %s, %s %llu %s, %llu ops)\n",
 		name, peer, r / 1000, r % 1000, mp, unit, peer, peer_count, unit, ops);
 	magpie_result_ratio(bench_res, name, peer, unit, false, mp, peer_count, ops);
+}
+
+/*
+ * Waits for the benchmark thread to signal @done. On a debug kernel the
+ * runs take minutes (the pool's burst64 alone sleeps 9000 times a
+ * millisecond): the wait wakes every 10 s, so that the hung-task detector
+ * does not take the caller (an ioctl of magpie-check) for stuck.
+ */
+static void bench_wait(struct completion *done)
+{
+	while (!wait_for_completion_timeout(done, 10 * HZ))
+		;
 }
 
 /*

@@ -578,14 +578,8 @@ static int bench_run(struct magpie_results *res, unsigned int run_scale)
 	bench_scale = run_scale;
 	bench_res = res;
 	t = kthread_run(bench_thread, &done, "magpie-pool-bench");
-	/*
-	 * On a debug kernel the runs take minutes (burst64 alone sleeps
-	 * 9000 times a millisecond): the wait wakes every 10 s, so that the
-	 * hung-task detector does not take the caller for stuck.
-	 */
 	if (!IS_ERR(t))
-		while (!wait_for_completion_timeout(&done, 10 * HZ))
-			;
+		bench_wait(&done);
 	bench_res = NULL;
 	return PTR_ERR_OR_ZERO(t);
 }
