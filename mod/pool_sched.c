@@ -48,8 +48,8 @@ struct magpie_m *magpie_current_m_any(void)
  * nothing was queued in between, which is all magpie_m_help() needs to
  * decide whether looking for work again is worth it; so no ordering
  * beyond the loads' own. It reads a line of every P, which their owners
- * write: polling helpers (at most MAGPIE_HELP_POLL_NS between two tasks) make that
- * traffic on machines with many CPUs.
+ * write: polling helpers (at most MAGPIE_HELP_POLL_NS between two tasks)
+ * make that traffic on machines with many CPUs.
  *
  * Return: the stamp.
  */
